@@ -1,0 +1,5 @@
+"""The Alliances platform: project package and programme core."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,242 @@
+"""The programme core: users, editions, phases, steps and themes.
+
+This module is the bottom of the dependency graph: every app imports it, it
+imports no app.
+"""
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    """Users log in with their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("The email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        # Logins are case-insensitive on the email address.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        full_name = self.get_full_name()
+        return f"{full_name} <{self.email}>" if full_name else self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def coordinated_programmes(self):
+        """The editions this user may manage: all for a superuser."""
+        if self.is_superuser:
+            return Programme.objects.all()
+        return self.programmes_coordinated.all()
+
+    @property
+    def is_coordinator(self):
+        return self.is_active and self.is_staff and (self.is_superuser or self.programmes_coordinated.exists())
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def coordinated_by(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(coordinators=user)
+
+
+class Programme(models.Model):
+    """An edition of the « Parcours d'expérience Alliances innovantes »."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    sponsors = models.CharField(
+        _("porteurs"), max_length=300, blank=True, help_text=_("Par exemple : Ministère, Le RAMEAU.")
+    )
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    target_networks = models.PositiveSmallIntegerField(
+        _("nombre de réseaux visé"), default=12, help_text=_("Nombre de réseaux pilotes attendus.")
+    )
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinateurs"),
+        related_name="programmes_coordinated",
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("édition du programme")
+        verbose_name_plural = _("éditions du programme")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="programme_ends_after_start",
+                violation_error_message=_("La fin de l'édition doit suivre son début."),
+            ),
+            models.CheckConstraint(condition=Q(target_networks__gte=1), name="programme_target_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def current_phase(self, today=None):
+        """The phase whose dates contain ``today``, else the last started one."""
+        today = today or timezone.localdate()
+        phases = list(self.phases.all())
+        started = [p for p in phases if p.starts_on <= today]
+        for phase in started:
+            if phase.ends_on >= today:
+                return phase
+        return started[-1] if started else (phases[0] if phases else None)
+
+
+class Phase(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("édition"))
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("intitulé"), max_length=200)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="phase_unique_number",
+                violation_error_message=_("Cette édition a déjà une phase portant ce numéro."),
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="phase_number_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="phase_ends_after_start",
+                violation_error_message=_("La fin de la phase doit suivre son début."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def progress(self):
+        """Share of steps done, from 0 to 100 (derived, never stored).
+
+        Uses the prefetched steps when present, so a list of phases costs one
+        query for all their steps.
+        """
+        steps = list(self.steps.all())
+        if not steps:
+            return 0
+        done = sum(1 for step in steps if step.status == Step.Status.DONE)
+        return round(100 * done / len(steps))
+
+
+class Step(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("à venir")
+        IN_PROGRESS = "in_progress", _("en cours")
+        DONE = "done", _("réalisée")
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="steps", verbose_name=_("phase"))
+    letter = models.CharField(_("lettre"), max_length=2)
+    title = models.CharField(_("intitulé"), max_length=250)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    done_on = models.DateField(_("réalisée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("étape")
+        verbose_name_plural = _("étapes")
+        ordering = ["phase", "letter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase", "letter"],
+                name="step_unique_letter",
+                violation_error_message=_("Cette phase a déjà une étape portant cette lettre."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done", done_on__isnull=False) | (~Q(status="done") & Q(done_on__isnull=True)),
+                name="step_done_date_iff_done",
+                violation_error_message=_("Une étape réalisée a une date de réalisation, et seulement elle."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.phase.number}{self.letter}. {self.title}"
+
+    @property
+    def is_late(self):
+        return self.status != self.Status.DONE and self.due_on is not None and self.due_on < timezone.localdate()
+
+    def clean(self):
+        super().clean()
+        if self.status == self.Status.DONE and not self.done_on:
+            raise ValidationError({"done_on": _("Indiquez la date de réalisation de l'étape.")})
+        if self.status != self.Status.DONE and self.done_on:
+            raise ValidationError({"done_on": _("Seule une étape réalisée a une date de réalisation.")})
+
+
+class Theme(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="themes", verbose_name=_("édition"))
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    title = models.CharField(_("intitulé"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("thématique")
+        verbose_name_plural = _("thématiques")
+        ordering = ["programme", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "title"],
+                name="theme_unique_title",
+                violation_error_message=_("Cette édition a déjà une thématique portant cet intitulé."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

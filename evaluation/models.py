@@ -1,0 +1,298 @@
+"""Questionnaires, answers, competencies and findings.
+
+May use every other app; nothing but the top layer imports it.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Programme
+from networks.models import Participant
+from sessions.models import Session
+
+# Results shown to anyone but coordinators are aggregates over at least this many respondents.
+MIN_RESPONDENTS_FOR_AGGREGATE = 5
+
+
+class Competency(models.Model):
+    """A competency the parcours builds, self-assessed 1–5 before and after."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="competencies", verbose_name=_("édition")
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    name = models.CharField(_("compétence"), max_length=250)
+
+    class Meta:
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        ordering = ["programme", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "name"],
+                name="competency_unique_name",
+                violation_error_message=_("Cette édition a déjà cette compétence."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Questionnaire(models.Model):
+    class Kind(models.TextChoices):
+        SESSION_FEEDBACK = "session_feedback", _("retour sur une session")
+        COMPETENCY_PRE = "competency_pre", _("auto-évaluation des compétences (pré)")
+        COMPETENCY_POST = "competency_post", _("auto-évaluation des compétences (post)")
+        FINAL = "final", _("évaluation finale du programme")
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("tous les participants de l'édition")
+        SESSION_ATTENDEES = "session_attendees", _("les présents à une session")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("édition")
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("titre"), max_length=250)
+    introduction = models.TextField(_("introduction"), blank=True)
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questionnaires",
+        verbose_name=_("session"),
+    )
+    audience = models.CharField(_("public"), max_length=30, choices=Audience.choices, default=Audience.ALL)
+    opens_at = models.DateTimeField(_("ouverture"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("clôture"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["programme", "opens_at", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "title"],
+                name="questionnaire_unique_title",
+                violation_error_message=_("Cette édition a déjà un questionnaire portant ce titre."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="session_feedback") | Q(session__isnull=False),
+                name="questionnaire_feedback_has_session",
+                violation_error_message=_("Un retour sur une session porte sur une session."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience="session_attendees") | Q(session__isnull=False),
+                name="questionnaire_attendee_audience_has_session",
+                violation_error_message=_("Le public « présents à une session » suppose une session."),
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="questionnaire_closes_after_opening",
+                violation_error_message=_("La clôture doit suivre l'ouverture."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.session_id and self.programme_id and self.session.programme_id != self.programme_id:
+            raise ValidationError({"session": _("Cette session appartient à une autre édition.")})
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SCALE = "scale", _("échelle de 1 à 5")
+        SINGLE = "single", _("choix unique")
+        MULTIPLE = "multiple", _("choix multiple")
+        TEXT = "text", _("texte libre")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions", verbose_name=_("questionnaire")
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"))
+    text = models.CharField(_("question"), max_length=500)
+    help_text = models.CharField(_("aide"), max_length=500, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SCALE)
+    choices = models.TextField(
+        _("choix proposés"), blank=True, help_text=_("Un choix par ligne, pour les questions à choix.")
+    )
+    required = models.BooleanField(_("obligatoire"), default=True)
+    competency = models.ForeignKey(
+        Competency,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("compétence évaluée"),
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "order"],
+                name="question_unique_order",
+                violation_error_message=_("Ce questionnaire a déjà une question à cette position."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["single", "multiple"]) | Q(choices=""),
+                name="question_choices_only_for_choice_kinds",
+                violation_error_message=_("Seules les questions à choix proposent des choix."),
+            ),
+            models.CheckConstraint(
+                condition=Q(competency__isnull=True) | Q(kind="scale"),
+                name="question_competency_is_scale",
+                violation_error_message=_("Une compétence s'évalue sur une échelle de 1 à 5."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.text}"
+
+    @property
+    def choice_list(self):
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self):
+        super().clean()
+        if self.kind in (self.Kind.SINGLE, self.Kind.MULTIPLE) and len(self.choice_list) < 2:
+            raise ValidationError({"choices": _("Proposez au moins deux choix, un par ligne.")})
+        if self.kind not in (self.Kind.SINGLE, self.Kind.MULTIPLE) and self.choices.strip():
+            raise ValidationError({"choices": _("Seules les questions à choix proposent des choix.")})
+
+
+class Response(models.Model):
+    """A participant's answers to a questionnaire: one per (questionnaire, participant)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="responses", verbose_name=_("questionnaire")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="responses", verbose_name=_("participant")
+    )
+    submitted_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        ordering = ["questionnaire", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "participant"],
+                name="response_unique_participant",
+                violation_error_message=_("Ce participant a déjà répondu à ce questionnaire."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} — {self.questionnaire}"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.questionnaire_id
+            and self.participant_id
+            and self.questionnaire.programme_id != self.participant.enrolment.programme_id
+        ):
+            raise ValidationError({"participant": _("Ce participant ne fait pas partie de cette édition.")})
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("réponse"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
+    value = models.PositiveSmallIntegerField(_("note"), null=True, blank=True)
+    text = models.TextField(_("texte"), blank=True)
+    selected = models.JSONField(_("choix retenus"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("réponse à une question")
+        verbose_name_plural = _("réponses aux questions")
+        ordering = ["response", "question__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                name="answer_unique_question",
+                violation_error_message=_("Cette question a déjà une réponse."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=1, value__lte=5),
+                name="answer_value_1_to_5",
+                violation_error_message=_("La note va de 1 à 5."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question} — {self.display_value}"
+
+    @property
+    def display_value(self):
+        if self.value is not None:
+            return str(self.value)
+        if self.selected:
+            return ", ".join(self.selected)
+        return self.text
+
+    def clean(self):
+        super().clean()
+        if self.question_id and self.response_id and self.question.questionnaire_id != self.response.questionnaire_id:
+            raise ValidationError({"question": _("Cette question appartient à un autre questionnaire.")})
+
+
+class Finding(models.Model):
+    """What the edition teaches for deployment (phase 3b)."""
+
+    class Kind(models.TextChoices):
+        OBSERVATION = "observation", _("constat")
+        LESSON = "lesson", _("enseignement")
+        CONVICTION = "conviction", _("conviction")
+        RECOMMENDATION = "recommendation", _("recommandation")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="findings", verbose_name=_("édition")
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("intitulé"), max_length=250)
+    body = models.TextField(_("développement"), blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    evidence_questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("questionnaire à l'appui"),
+    )
+    evidence_session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("session à l'appui"),
+    )
+    evidence_meeting = models.ForeignKey(
+        "governance.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("réunion à l'appui"),
+    )
+
+    class Meta:
+        verbose_name = _("enseignement pour le déploiement")
+        verbose_name_plural = _("enseignements pour le déploiement")
+        ordering = ["programme", "kind", "order"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,415 @@
+"""Networks, their enrolment in an edition, their participants and their work.
+
+Depends on the core only (never on sessions, governance or evaluation).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Programme
+
+
+class Region(models.Model):
+    """A French region (2016 map): reference data loaded by a migration."""
+
+    code = models.CharField(_("code"), max_length=3, unique=True)
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Network(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    acronym = models.CharField(_("sigle"), max_length=30, blank=True)
+    field_of_action = models.CharField(_("champ d'action"), max_length=200, blank=True)
+    regions = models.ManyToManyField(Region, verbose_name=_("régions d'action"), blank=True, related_name="networks")
+    member_associations = models.PositiveIntegerField(_("nombre d'associations membres"), null=True, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail du contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("réseau")
+        verbose_name_plural = _("réseaux")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def pilots(self):
+        """The pilot networks of an edition are its enrolments in accord."""
+        return self.filter(status=Enrolment.Status.AGREED)
+
+
+class Enrolment(models.Model):
+    """A network's candidacy to an edition."""
+
+    class Status(models.TextChoices):
+        SOLICITED = "solicited", _("sollicité")
+        AGREED = "agreed", _("accord")
+        PENDING = "pending", _("en attente")
+        REFUSED = "refused", _("refus")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("édition")
+    )
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("réseau"))
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.SOLICITED)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    solicited_on = models.DateField(_("sollicité le"), null=True, blank=True)
+    decided_on = models.DateField(_("décision le"), null=True, blank=True)
+    launch_meeting_on = models.DateField(_("bilatérale de lancement le"), null=True, blank=True)
+    launch_meeting_notes = models.TextField(_("notes de la bilatérale de lancement"), blank=True)
+    share_inventory = models.BooleanField(
+        _("inventaire partagé avec la promotion"),
+        default=False,
+        help_text=_("Les autres réseaux de l'édition peuvent consulter l'inventaire des partenariats."),
+    )
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["programme", "network__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "network"],
+                name="enrolment_unique_network",
+                violation_error_message=_("Ce réseau est déjà inscrit à cette édition."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""),
+                name="enrolment_refusal_has_reason",
+                violation_error_message=_("Un refus doit être motivé."),
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=True)
+                | Q(solicited_on__isnull=True)
+                | Q(decided_on__gte=models.F("solicited_on")),
+                name="enrolment_decision_after_solicitation",
+                violation_error_message=_("La décision ne peut précéder la sollicitation."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.network} — {self.programme}"
+
+    def clean(self):
+        super().clean()
+        if self.status == self.Status.REFUSED and not self.refusal_reason.strip():
+            raise ValidationError({"refusal_reason": _("Indiquez le motif du refus.")})
+
+
+class Binome(models.Model):
+    """A pair of participants of one enrolment (« binôme »): at most two."""
+
+    MAX_MEMBERS = 2
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="binomes", verbose_name=_("candidature")
+    )
+    name = models.CharField(_("nom"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("binôme")
+        verbose_name_plural = _("binômes")
+        ordering = ["enrolment", "pk"]
+
+    def __str__(self):
+        return self.name or _("Binôme %(network)s") % {"network": self.enrolment.network}
+
+    @property
+    def is_complete(self):
+        return self.members.count() == self.MAX_MEMBERS
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def of_programme(self, programme):
+        return self.filter(enrolment__programme=programme)
+
+
+class Participant(models.Model):
+    """One person (User) in one enrolment."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("personne"),
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="participants", verbose_name=_("candidature")
+    )
+    job_title = models.CharField(_("fonction"), max_length=200, blank=True)
+    binome = models.ForeignKey(
+        Binome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("binôme"),
+    )
+    listed_in_directory = models.BooleanField(
+        _("visible dans l'annuaire"), default=True, help_text=_("Apparaître dans l'annuaire de la promotion.")
+    )
+    joined_at = models.DateTimeField(_("inscrit le"), auto_now_add=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["enrolment", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enrolment"],
+                name="participant_unique_user_enrolment",
+                violation_error_message=_("Cette personne participe déjà au titre de ce réseau."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user.get_full_name() or self.user.email)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.enrolment_id and self.user_id:
+            same_edition = (
+                Participant.objects.filter(user_id=self.user_id, enrolment__programme_id=self.enrolment.programme_id)
+                .exclude(enrolment_id=self.enrolment_id)
+                .exclude(pk=self.pk)
+            )
+            if same_edition.exists():
+                errors["user"] = _("Cette personne participe déjà à cette édition au titre d'un autre réseau.")
+        if self.binome_id:
+            binome = self.binome
+            if binome.enrolment_id != self.enrolment_id:
+                errors["binome"] = _("Un binôme réunit des participants d'un même réseau.")
+            elif binome.members.exclude(pk=self.pk).count() >= Binome.MAX_MEMBERS:
+                errors["binome"] = _("Ce binôme compte déjà deux participants.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Partnership(models.Model):
+    """One line of a network's partnership inventory (the S1 applied work)."""
+
+    class Family(models.TextChoices):
+        PEER = "peer", _("pair associatif")
+        PUBLIC = "public", _("acteur public")
+        PRIVATE = "private", _("acteur privé")
+
+    class PartnerType(models.TextChoices):
+        LOCAL_AUTHORITY = "local_authority", _("collectivité territoriale")
+        STATE = "state", _("État et services publics")
+        ASSOCIATION = "association", _("association ou fondation")
+        COMPANY = "company", _("entreprise ou club d'entreprises")
+        EDUCATION = "education", _("établissement d'enseignement")
+        INSERTION = "insertion", _("structure d'insertion")
+        RESEARCH = "research", _("laboratoire de recherche")
+        OTHER = "other", _("autre")
+
+    class CompanyForm(models.TextChoices):
+        FINANCIAL_PATRONAGE = "patronage_financial", _("mécénat financier")
+        IN_KIND_PATRONAGE = "patronage_in_kind", _("mécénat en nature")
+        SKILLS_PATRONAGE = "patronage_skills", _("mécénat de compétences")
+        RESPONSIBLE_PRACTICES = "responsible_practices", _("pratiques responsables")
+        ECONOMIC_COOPERATION = "economic_cooperation", _("coopération économique")
+        SOCIETAL_INNOVATION = "societal_innovation", _("innovation sociétale")
+
+    class Scale(models.TextChoices):
+        LOCAL = "local", _("local")
+        REGIONAL = "regional", _("régional")
+        NATIONAL = "national", _("national")
+        INTERNATIONAL = "international", _("international")
+
+    class Depth(models.IntegerChoices):
+        EXCHANGE = 1, _("échange ponctuel")
+        COOPERATION = 2, _("coopération")
+        STRATEGIC_ALLIANCE = 3, _("alliance stratégique")
+
+    class Status(models.TextChoices):
+        PROJECT = "project", _("en projet")
+        ACTIVE = "active", _("en cours")
+        ENDED = "ended", _("terminé")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="partnerships", verbose_name=_("candidature")
+    )
+    partner_name = models.CharField(_("partenaire"), max_length=200)
+    family = models.CharField(_("famille de partenaire"), max_length=20, choices=Family.choices)
+    partner_type = models.CharField(_("type de partenaire"), max_length=30, choices=PartnerType.choices)
+    company_form = models.CharField(
+        _("forme du partenariat avec l'entreprise"),
+        max_length=30,
+        choices=CompanyForm.choices,
+        blank=True,
+        help_text=_("Seulement pour un partenaire privé."),
+    )
+    scale = models.CharField(_("échelle territoriale"), max_length=20, choices=Scale.choices)
+    objective_human_resources = models.BooleanField(_("objectif : ressources humaines et compétences"), default=False)
+    objective_stakeholders = models.BooleanField(_("objectif : parties prenantes"), default=False)
+    objective_innovation = models.BooleanField(_("objectif : innovation"), default=False)
+    objective_economic = models.BooleanField(_("objectif : performance économique"), default=False)
+    depth = models.PositiveSmallIntegerField(_("degré de la relation"), choices=Depth.choices, default=Depth.EXCHANGE)
+    evaluated = models.BooleanField(_("évalué"), default=False)
+    start_year = models.PositiveSmallIntegerField(
+        _("année de début"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partenariat")
+        verbose_name_plural = _("partenariats")
+        ordering = ["enrolment", "partner_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company_form="") | Q(family="private"),
+                name="partnership_company_form_only_private",
+                violation_error_message=_("La forme du partenariat ne concerne que les acteurs privés."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2100),
+                name="partnership_start_year_range",
+            ),
+            models.CheckConstraint(condition=Q(depth__gte=1, depth__lte=3), name="partnership_depth_range"),
+        ]
+
+    def __str__(self):
+        return self.partner_name
+
+    def clean(self):
+        super().clean()
+        if self.company_form and self.family != self.Family.PRIVATE:
+            raise ValidationError({"company_form": _("La forme du partenariat ne concerne que les acteurs privés.")})
+
+    @property
+    def objectives(self):
+        labels = [
+            (self.objective_human_resources, _("ressources humaines et compétences")),
+            (self.objective_stakeholders, _("parties prenantes")),
+            (self.objective_innovation, _("innovation")),
+            (self.objective_economic, _("performance économique")),
+        ]
+        return [label for on, label in labels if on]
+
+
+class Obstacle(models.Model):
+    """A « frein » met by a network in its partnerships."""
+
+    class Category(models.TextChoices):
+        RESOURCES = "resources", _("moyens humains et financiers")
+        SKILLS = "skills", _("compétences et méthodes")
+        GOVERNANCE = "governance", _("gouvernance et stratégie")
+        CULTURE = "culture", _("culture et représentations")
+        KNOWLEDGE = "knowledge", _("connaissance des partenaires")
+        TIME = "time", _("temps et temporalités")
+        LEGAL = "legal", _("cadre juridique et fiscal")
+        OTHER = "other", _("autre")
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, _("faible")
+        MEDIUM = 2, _("moyenne")
+        HIGH = 3, _("forte")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="obstacles", verbose_name=_("candidature")
+    )
+    category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("description"))
+    severity = models.PositiveSmallIntegerField(_("importance"), choices=Severity.choices, default=Severity.MEDIUM)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("frein")
+        verbose_name_plural = _("freins")
+        ordering = ["enrolment", "-severity", "category"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="obstacle_severity_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} — {self.description[:60]}"
+
+
+class Roadmap(models.Model):
+    """A network's « feuille de route »: the pilot's main output, one per enrolment."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, related_name="roadmap", verbose_name=_("candidature")
+    )
+    title = models.CharField(_("titre"), max_length=200, blank=True)
+    ambition = models.TextField(_("ambition"), blank=True)
+    updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feuille de route")
+        verbose_name_plural = _("feuilles de route")
+        ordering = ["enrolment"]
+
+    def __str__(self):
+        return self.title or _("Feuille de route — %(network)s") % {"network": self.enrolment.network}
+
+
+class RoadmapAction(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", _("à faire")
+        IN_PROGRESS = "in_progress", _("en cours")
+        DONE = "done", _("réalisée")
+        DROPPED = "dropped", _("abandonnée")
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="actions", verbose_name=_("feuille de route")
+    )
+    title = models.CharField(_("action"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roadmap_actions",
+        verbose_name=_("responsable"),
+    )
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TODO)
+    done_on = models.DateField(_("réalisée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("action de la feuille de route")
+        verbose_name_plural = _("actions de la feuille de route")
+        ordering = ["roadmap", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True) | Q(status="done"),
+                name="roadmap_action_done_date_only_when_done",
+                violation_error_message=_("Seule une action réalisée a une date de réalisation."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.owner_id and self.roadmap_id and self.owner.enrolment_id != self.roadmap.enrolment_id:
+            raise ValidationError({"owner": _("Le responsable doit être un participant de ce réseau.")})
+        if self.done_on and self.status != self.Status.DONE:
+            raise ValidationError({"done_on": _("Seule une action réalisée a une date de réalisation.")})

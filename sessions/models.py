@@ -1,0 +1,357 @@
+"""Collective sessions, RSVP and attendance, resources, the S3 vote, follow-ups and news.
+
+Depends on the core and on networks.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Programme, Theme
+from networks.models import Enrolment, Participant
+
+
+class Session(models.Model):
+    """A collective session of an edition (S1–S4 in the pilot)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("édition")
+    )
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    code = models.CharField(_("code"), max_length=10, help_text=_("Par exemple : S1."))
+    title = models.CharField(_("intitulé"), max_length=200)
+    theory = models.TextField(_("apports théoriques"), blank=True)
+    applied_work = models.TextField(_("travail applicatif"), blank=True)
+    topic = models.CharField(
+        _("sujet d'approfondissement"),
+        max_length=250,
+        blank=True,
+        help_text=_("Pour une session dont le sujet est choisi collectivement (S3)."),
+    )
+    topic_vote_open = models.BooleanField(
+        _("vote du sujet ouvert"), default=False, help_text=_("Les participants proposent et votent le sujet.")
+    )
+    topic_vote_closed_at = models.DateTimeField(_("vote clos le"), null=True, blank=True)
+    themes = models.ManyToManyField(Theme, verbose_name=_("thématiques"), blank=True, related_name="sessions")
+    starts_at = models.DateTimeField(_("début"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    venue = models.CharField(_("lieu"), max_length=300, blank=True)
+    online_url = models.URLField(_("lien de connexion"), blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="session_unique_number",
+                violation_error_message=_("Cette édition a déjà une session portant ce numéro."),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "code"],
+                name="session_unique_code",
+                violation_error_message=_("Cette édition a déjà une session portant ce code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("La fin de la session doit suivre son début."),
+            ),
+            models.CheckConstraint(
+                condition=Q(topic_vote_closed_at__isnull=True) | Q(topic_vote_open=False),
+                name="session_closed_vote_not_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    @property
+    def is_past(self):
+        return self.ends_at is not None and self.ends_at < timezone.now()
+
+
+class InspiringMeeting(models.Model):
+    """The « rencontre inspirante » of a session."""
+
+    class SpeakerKind(models.TextChoices):
+        PRIVATE_PARTNER = "private_partner", _("partenaire privé")
+        ASSOCIATIVE_PEER = "associative_peer", _("pair associatif")
+        INSTITUTIONAL = "institutional", _("décideur institutionnel")
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, related_name="inspiring_meeting", verbose_name=_("session")
+    )
+    speaker_kind = models.CharField(_("type d'intervenant"), max_length=30, choices=SpeakerKind.choices)
+    speaker = models.CharField(_("intervenant"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("rencontre inspirante")
+        verbose_name_plural = _("rencontres inspirantes")
+
+    def __str__(self):
+        return f"{self.session.code} — {self.get_speaker_kind_display()}"
+
+
+class Registration(models.Model):
+    """A participant's invitation to a session: RSVP, then attendance."""
+
+    class Rsvp(models.TextChoices):
+        INVITED = "invited", _("invité")
+        CONFIRMED = "confirmed", _("confirmé")
+        DECLINED = "declined", _("décliné")
+
+    class Attendance(models.TextChoices):
+        PRESENT = "present", _("présent")
+        ABSENT = "absent", _("absent")
+        EXCUSED = "excused", _("excusé")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("participant")
+    )
+    rsvp = models.CharField(_("réponse"), max_length=20, choices=Rsvp.choices, default=Rsvp.INVITED)
+    rsvp_comment = models.TextField(_("commentaire"), blank=True)
+    responded_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    attendance = models.CharField(_("présence"), max_length=20, choices=Attendance.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["session", "participant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "participant"],
+                name="registration_unique_participant",
+                violation_error_message=_("Ce participant est déjà inscrit à cette session."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} — {self.session.code}"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.session_id
+            and self.participant_id
+            and self.participant.enrolment.programme_id != self.session.programme_id
+        ):
+            raise ValidationError({"participant": _("Ce participant ne fait pas partie de cette édition.")})
+
+
+class Resource(models.Model):
+    """An item of the resource library: a file or a link, per session or per theme."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="resources", verbose_name=_("édition")
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resources",
+        verbose_name=_("session"),
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources", verbose_name=_("thématique")
+    )
+    title = models.CharField(_("titre"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("lien"), blank=True)
+    file = models.FileField(_("fichier"), upload_to="resources/%Y/", blank=True)
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ressource")
+        verbose_name_plural = _("ressources")
+        ordering = ["programme", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(file=""),
+                name="resource_has_url_or_file",
+                violation_error_message=_("Une ressource est un lien ou un fichier."),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "title"],
+                name="resource_unique_title",
+                violation_error_message=_("Cette édition a déjà une ressource portant ce titre."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if not self.url and not self.file:
+            raise ValidationError(_("Indiquez un lien ou joignez un fichier."))
+        if self.session_id and self.programme_id and self.session.programme_id != self.programme_id:
+            raise ValidationError({"session": _("Cette session appartient à une autre édition.")})
+        if self.theme_id and self.programme_id and self.theme.programme_id != self.programme_id:
+            raise ValidationError({"theme": _("Cette thématique appartient à une autre édition.")})
+
+
+class TopicProposal(models.Model):
+    """A topic proposed by a participant for a session chosen collectively (S3)."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="topic_proposals", verbose_name=_("session")
+    )
+    title = models.CharField(_("sujet"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    proposed_by = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topic_proposals",
+        verbose_name=_("proposé par"),
+    )
+    created_at = models.DateTimeField(_("proposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proposition de sujet")
+        verbose_name_plural = _("propositions de sujet")
+        ordering = ["session", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "title"],
+                name="topic_proposal_unique_title",
+                violation_error_message=_("Ce sujet a déjà été proposé."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class TopicVote(models.Model):
+    """A participant's vote: one per participant, hence one per programme.
+
+    A participant belongs to exactly one enrolment, so one edition: the unique
+    participant column is the database's guarantee of one vote per programme.
+    Changing one's vote updates this row.
+    """
+
+    proposal = models.ForeignKey(
+        TopicProposal, on_delete=models.CASCADE, related_name="votes", verbose_name=_("proposition")
+    )
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="topic_vote", verbose_name=_("participant")
+    )
+    voted_at = models.DateTimeField(_("voté le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["proposal", "participant"]
+
+    def __str__(self):
+        return f"{self.participant} → {self.proposal}"
+
+    def clean(self):
+        super().clean()
+        if self.proposal_id and self.participant_id:
+            session = self.proposal.session
+            if session.programme_id != self.participant.enrolment.programme_id:
+                raise ValidationError(_("Ce participant ne fait pas partie de cette édition."))
+            if session.topic_vote_closed_at is not None:
+                raise ValidationError(_("Le vote est clos."))
+
+
+class FollowUp(models.Model):
+    """An individual follow-up of a network by the programme team (phase 2a)."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("entretien téléphonique")
+        VISIO = "visio", _("visioconférence")
+        MEETING = "meeting", _("rendez-vous")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("candidature")
+    )
+    held_on = models.DateField(_("date"))
+    kind = models.CharField(_("forme"), max_length=20, choices=Kind.choices, default=Kind.CALL)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("coordinateur"),
+    )
+    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
+    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+
+    class Meta:
+        verbose_name = _("suivi individuel")
+        verbose_name_plural = _("suivis individuels")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.enrolment.network} — {self.held_on:%d/%m/%Y}"
+
+
+class FieldVisit(models.Model):
+    """A field visit (« visite terrain ») to a network (phase 2a)."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="field_visits", verbose_name=_("candidature")
+    )
+    visited_on = models.DateField(_("date"))
+    place = models.CharField(_("lieu"), max_length=250)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("coordinateur"),
+    )
+    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
+    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+
+    class Meta:
+        verbose_name = _("visite terrain")
+        verbose_name_plural = _("visites terrain")
+        ordering = ["-visited_on"]
+
+    def __str__(self):
+        return f"{self.enrolment.network} — {self.place}"
+
+
+class Announcement(models.Model):
+    """Community news posted by coordinators to an edition's participants (phase 2b)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("édition")
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(_("texte"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    published_at = models.DateTimeField(_("publiée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("annonce")
+        verbose_name_plural = _("annonces")
+        ordering = ["-published_at"]
+
+    def __str__(self):
+        return self.title
