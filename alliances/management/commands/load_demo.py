@@ -1,0 +1,98 @@
+"""``manage.py load_demo``: clearly fictional demo data on top of the 2018 pilot, and demo accounts.
+
+Loads the pilot first (so ``load_demo`` alone is enough), then each app's demo part, in one
+transaction. Idempotent: deterministic data found by natural keys, so a second run creates no
+row and changes no value. Prints the demo logins and their shared password.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from alliances.management.commands.load_pilot_programme import (
+    created_message,
+    load_pilot_programme,
+    pilot_summary,
+    project_row_count,
+)
+from alliances.pilot import demo_password_hash, upsert_user
+from governance import demo as governance_demo
+from networks import demo as networks_demo
+from networks.models import Enrolment
+from sessions import demo as sessions_demo
+
+DEMO_PASSWORD = "alliances-demo-2018"
+SUPERUSER_EMAIL = "admin@alliances.localhost"
+COORDINATOR_EMAIL = "coordination@alliances.localhost"
+
+
+def load_demo(password=DEMO_PASSWORD):
+    """Load the pilot, the demo accounts and every app's demo data; return the programme and the accounts.
+
+    Call inside a transaction.
+    """
+    programme = load_pilot_programme()
+    credentials = {"password": password, "password_hash": demo_password_hash(password)}
+    upsert_user(SUPERUSER_EMAIL, **credentials, first_name="Admin", last_name="Démo", is_staff=True, is_superuser=True)
+    # A coordinator manages the editions they coordinate: staff, but not a superuser.
+    coordinator = upsert_user(
+        COORDINATOR_EMAIL,
+        **credentials,
+        first_name="Camille",
+        last_name="Coordination",
+        is_staff=True,
+        is_superuser=False,
+    )
+    programme.coordinators.add(coordinator)
+    participants = networks_demo.load(programme, **credentials)
+    sessions_demo.load(programme, participants=participants, coordinator=coordinator)
+    committee_member = governance_demo.load(programme, **credentials)
+    accounts = [
+        ("Super-administrateur", SUPERUSER_EMAIL),
+        ("Coordination du programme pilote", COORDINATOR_EMAIL),
+        *[
+            (f"Participant·e — {participant.enrolment.network.acronym}", participant.user.email)
+            for participant in participants
+            if participant.user.email in networks_demo.DEMO_PARTICIPANT_EMAILS
+        ],
+        ("Membre des comités de pilotage et d'orientation", committee_member.email),
+    ]
+    return programme, accounts
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge le programme pilote puis des données de démonstration fictives (réseaux, participants, "
+        "inscriptions, partenariats, feuilles de route) et des comptes de démonstration (idempotent)."
+    )
+
+    def handle(self, *args, **options):
+        before = project_row_count()
+        with transaction.atomic():
+            programme, accounts = load_demo()
+        enrolments = programme.enrolments.all()
+        counts = {status: enrolments.filter(status=status).count() for status in Enrolment.Status.values}
+        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self.stdout.write(pilot_summary(programme))
+        self.stdout.write(
+            f"  Réseaux fictifs sollicités : {enrolments.count()} "
+            f"({counts[Enrolment.Status.AGREED]} accords, {counts[Enrolment.Status.PENDING]} en attente, "
+            f"{counts[Enrolment.Status.REFUSED]} refus) ; "
+            f"{programme.enrolments.pilots().filter(participants__isnull=False).distinct().count()} réseaux pilotes "
+            "avec leurs participants, partenariats, freins et feuille de route."
+        )
+        self.stdout.write(created_message(before, project_row_count()))
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Comptes de démonstration"))
+        width = max(len(email) for _, email in accounts)
+        for role, email in accounts:
+            self.stdout.write(f"  {email:<{width}}  {role}")
+        self.stdout.write(f"  Mot de passe commun : {DEMO_PASSWORD}")
+        self.stdout.write("  (Les autres participants fictifs ont le même mot de passe.)")
+        if not settings.DEBUG:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Attention : DEBUG est désactivé. Ces comptes ont un mot de passe public : "
+                    "ne chargez pas la démonstration sur une plateforme en production."
+                )
+            )
