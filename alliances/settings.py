@@ -12,7 +12,9 @@ being silently read as a default.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -67,24 +69,86 @@ def env_list(name, default):
     return items
 
 
-def env_parsed(name, parser, what):
-    """Parse a URL-like variable with django-environ, turning any failure into a clear message."""
-    raw = env_str(name)
-    if raw is None:
-        return None
+def _redact(raw):
+    """The URL with its password hidden, for error messages."""
     try:
-        return parser(name)
-    except (ImproperlyConfigured, KeyError, ValueError, IndexError) as exc:
-        raise ImproperlyConfigured(f"{name} is not a valid {what} ({raw!r}): {exc}") from None
+        parts = urlsplit(raw)
+        if parts.password:
+            return raw.replace(f":{parts.password}@", ":***@", 1)
+    except ValueError:
+        pass
+    return raw
 
 
 def env_redis_url(name):
     raw = env_str(name)
     if raw is None:
         return None
+    shown = _redact(raw)
     if not raw.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL, got {raw!r}.")
+        raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or unix:// URL, got {shown!r}.")
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid Redis URL ({shown!r}): {exc}") from None
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ImproperlyConfigured(f"{name} must give the socket path (unix:///path/to/redis.sock), got {shown!r}.")
+    else:
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"{name} must name a host (redis://HOST:PORT/DB), got {shown!r}.")
+        db = parts.path.strip("/")
+        if db and not db.isdigit():
+            raise ImproperlyConfigured(f"{name} must end with a database number (redis://HOST:PORT/DB), got {shown!r}.")
     return raw
+
+
+# Database URL schemes the platform supports (psycopg2 for PostgreSQL; SQLite for a single machine).
+_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "sqlite"}
+
+
+def env_database_url(name):
+    """Parse a database URL strictly: a known scheme and a database name, or a clear error."""
+    raw = env_str(name)
+    if raw is None:
+        return None
+    shown = _redact(raw)
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in _DATABASE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must be a postgres://USER:PASSWORD@HOST:PORT/NAME (or sqlite:////path) URL, got {shown!r}."
+        )
+    try:
+        config = _env.db_url_config(raw)
+    except (ImproperlyConfigured, KeyError, ValueError, IndexError) as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL ({shown!r}): {exc}") from None
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} must name a database (…/NAME at the end), got {shown!r}.")
+    return config
+
+
+def env_email_url(name):
+    """Parse an email URL strictly (smtp://, smtp+tls://, smtps://, consolemail://, ...) into EMAIL_* settings."""
+    raw = env_str(name)
+    if raw is None:
+        return None
+    shown = _redact(raw)
+    try:
+        config = _env.email_url_config(raw)
+    except (ImproperlyConfigured, KeyError, ValueError, IndexError) as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid email URL ({shown!r}): {exc}") from None
+    if config["EMAIL_BACKEND"].endswith(".smtp.EmailBackend") and not config.get("EMAIL_HOST"):
+        raise ImproperlyConfigured(f"{name} must name the SMTP host (smtp://USER:PASSWORD@HOST:PORT), got {shown!r}.")
+    # Parts the URL leaves out keep Django's defaults (port 25, no user...) instead of becoming None.
+    return {key: value for key, value in config.items() if value not in (None, "")}
+
+
+def env_log_level(name, default):
+    value = env_str(name, default).upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ImproperlyConfigured(f"{name} must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {value!r}.")
+    return value
 
 
 # --- Core switches -----------------------------------------------------------------
@@ -92,6 +156,7 @@ def env_redis_url(name):
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
 
 DATABASE_URL = env_str("DATABASE_URL")
+_DATABASE = env_database_url("DATABASE_URL")  # parsed first: a bad URL is reported before anything else
 REDIS_URL = env_redis_url("REDIS_URL")
 
 # DEBUG is on in the embedded default and off as soon as a production service
@@ -106,6 +171,11 @@ if SECRET_KEY is None:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS items must start with http:// or https:// (e.g. https://example.org), got {_origin!r}."
+        )
 
 # --- Applications ------------------------------------------------------------------
 
@@ -119,6 +189,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
     "alliances.apps.CoreConfig",
     "networks.apps.NetworksConfig",
     "sessions.apps.SessionsConfig",
@@ -136,6 +207,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the French lockout page
 ]
 
 ROOT_URLCONF = "alliances.urls"
@@ -161,7 +233,7 @@ TEMPLATES = [
 # --- Data --------------------------------------------------------------------------
 
 if DATABASE_URL:
-    DATABASES = {"default": env_parsed("DATABASE_URL", _env.db_url, "database URL")}
+    DATABASES = {"default": _DATABASE}
 else:
     DATABASES = {
         "default": {
@@ -202,7 +274,25 @@ STORAGES = {
 # --- Users -------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "alliances.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+# Login throttling (django-axes): 5 failures for one account from one address lock that
+# pair out for 15 minutes; another address, or another account, is not affected.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the email field of the login form (Django's AuthenticationForm) is "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Behind N reverse proxies, the client address is the Nth from the right in X-Forwarded-For;
+# with 0 (the default) REMOTE_ADDR is used, which behind a proxy is the proxy's address.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_COOLOFF_MESSAGE = _("Trop de tentatives de connexion : ce compte est bloqué pour 15 minutes depuis cette adresse.")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -223,8 +313,9 @@ USE_TZ = True
 
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Alliances innovantes <noreply@alliances.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if env_str("EMAIL_URL"):
-    vars().update(env_parsed("EMAIL_URL", _env.email_url, "email URL"))
+_EMAIL = env_email_url("EMAIL_URL")
+if _EMAIL:
+    vars().update(_EMAIL)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "emails"
@@ -268,5 +359,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
 }

@@ -1,0 +1,71 @@
+# Alliances — the two stable commands (`make run`, `make test`) and a few helpers.
+# Needs only python3 >= 3.11 on the machine: everything else goes into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# pip: no progress bars, notices nor warnings (-qq); errors are still shown.
+PIP := PIP_ROOT_USER_ACTION=ignore $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check --no-input
+PYTEST_ARGS ?=
+RUN_ADDRESS ?= 127.0.0.1:8000
+
+# Stamp files: the venv is (re)built only when missing or when a requirements file changes.
+STAMP_VENV := $(VENV)/.stamp-venv
+STAMP_BASE := $(VENV)/.stamp-base
+STAMP_TEST := $(VENV)/.stamp-test
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint install install-test data-dir clean-venv
+
+help:
+	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS)"
+	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+
+$(STAMP_VENV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "Python >= 3.11 is required ($(PYTHON) is $$($(PYTHON) --version 2>&1))." >&2; exit 1; }
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@touch $@
+
+$(STAMP_BASE): requirements/base.txt $(STAMP_VENV)
+	@echo "Installing requirements/base.txt into $(VENV)"
+	@$(PIP) install -r requirements/base.txt
+	@touch $@
+
+$(STAMP_TEST): requirements/test.txt requirements/base.txt $(STAMP_VENV)
+	@echo "Installing requirements/test.txt into $(VENV)"
+	@$(PIP) install -r requirements/test.txt
+	@touch $@ $(STAMP_BASE)
+
+install: $(STAMP_BASE)
+install-test: $(STAMP_TEST)
+
+# Prints the DEBUG the settings compute from the environment (settings only, no app loaded).
+DEBUG_PROBE := import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliances.settings"); \
+	from django.conf import settings; print(settings.DEBUG)
+
+# The embedded default keeps its SQLite file and emails in the data folder (DATA_DIR, ./data by default).
+data-dir:
+	@mkdir -p "$${DATA_DIR:-data}"
+
+run: $(STAMP_BASE) data-dir
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_pilot_programme
+	$(MANAGE) load_demo
+	@# Static files are served from the app folders while DEBUG is on; collected only when it is off.
+	@if [ "$$($(BIN)/python -c '$(DEBUG_PROBE)')" != "True" ]; then \
+		echo "DEBUG is off: collecting static files"; $(MANAGE) collectstatic --noinput --verbosity 0; fi
+	$(MANAGE) runserver $(RUN_ADDRESS)
+
+test: $(STAMP_TEST)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_TEST) data-dir
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+clean-venv:
+	rm -rf $(VENV)

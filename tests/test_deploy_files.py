@@ -1,0 +1,171 @@
+"""The deployment files: docker-compose.yml, the Dockerfile and the image's entrypoint."""
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_five_services(compose):
+    assert set(compose["services"]) == {"postgres", "redis", "web", "worker", "beat"}
+
+
+def test_compose_services_images_and_healthchecks(compose):
+    services = compose["services"]
+    assert services["postgres"]["image"] == "postgres:16"
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    assert services["redis"]["image"] == "redis:7"
+    assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
+    assert any(volume.endswith(":/var/lib/postgresql/data") for volume in services["postgres"]["volumes"])
+
+
+def test_app_services_share_one_image_and_pick_a_role(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["build"] == "."
+        assert services[name]["command"] == [name]
+        assert any(volume.endswith(":/data/media") for volume in services[name]["volumes"]), name
+        env = services[name]["environment"]
+        for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "MEDIA_ROOT"):
+            assert variable in env, (name, variable)
+        assert env["DEBUG"] == "false"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:6379/")
+        assert env["MEDIA_ROOT"] == "/data/media"
+
+
+def test_beat_runs_exactly_once(compose):
+    assert compose["services"]["beat"]["deploy"]["replicas"] == 1
+    assert "exactly one beat" in (ROOT / "docker-compose.yml").read_text().lower()
+
+
+def test_web_healthcheck_calls_healthz_and_allows_its_host(compose):
+    web = compose["services"]["web"]
+    check = " ".join(web["healthcheck"]["test"])
+    assert "/healthz" in check and "urllib" in check
+    assert "127.0.0.1:8000" in check
+    assert "127.0.0.1" in web["environment"]["ALLOWED_HOSTS"].split(",")
+    assert "8000:8000" in web["ports"]
+
+
+def test_web_waits_for_healthy_services(compose):
+    services = compose["services"]
+    for dependency in ("postgres", "redis"):
+        assert services["web"]["depends_on"][dependency]["condition"] == "service_healthy"
+    for name in ("worker", "beat"):  # after web, which has applied the migrations
+        assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_dockerfile_builds_the_image_with_the_entrypoint():
+    text = (ROOT / "Dockerfile").read_text()
+    assert text.startswith("#") or text.startswith("FROM")
+    assert "FROM python:3.12-slim-bookworm" in text
+    assert "requirements/base.txt" in text
+    assert "libpango-1.0-0" in text
+    assert "collectstatic" in text
+    assert "\nUSER " in text and "\nUSER root" not in text
+    assert 'ENTRYPOINT ["/app/docker/entrypoint.sh"]' in text
+    assert 'CMD ["web"]' in text
+
+
+def test_dockerignore_keeps_local_state_out():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for entry in (".git", ".venv", "data", ".env"):
+        assert entry in ignored
+
+
+def test_entrypoint_is_executable_and_migrates_before_gunicorn():
+    assert ENTRYPOINT.stat().st_mode & stat.S_IXUSR
+    text = ENTRYPOINT.read_text()
+    assert text.index("python manage.py migrate --noinput") < text.index("exec gunicorn alliances.wsgi:application")
+
+
+# --- The entrypoint run for real, with stub programs recording how they are called --------------
+
+
+@pytest.fixture
+def stubs(tmp_path):
+    """A PATH where python, gunicorn and celery are stubs that log "name pid args" to a file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for name in ("python", "gunicorn", "celery", "true-command"):
+        script = bin_dir / name
+        exit_variable = "STUB_EXIT_" + name.upper().replace("-", "_")  # lets a test make the stub fail
+        script.write_text(f'#!/bin/sh\necho "{name} $$ $*" >> "{log}"\nexit "${{{exit_variable}:-0}}"\n')
+        script.chmod(0o755)
+    return bin_dir, log
+
+
+def run_entrypoint(stubs, *args, **env):
+    bin_dir, log = stubs
+    environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", **env}
+    process = subprocess.Popen(["/bin/sh", str(ENTRYPOINT), *args], env=environment, cwd=ROOT)
+    returncode = process.wait(timeout=30)
+    calls = log.read_text().splitlines() if log.exists() else []
+    return process.pid, returncode, [call.split(" ", 2) for call in calls]
+
+
+def test_web_role_migrates_then_execs_gunicorn(stubs):
+    pid, returncode, calls = run_entrypoint(stubs, "web")
+    assert returncode == 0
+    assert [call[0] for call in calls] == ["python", "gunicorn"]
+    assert calls[0][2] == "manage.py migrate --noinput"
+    assert calls[1][2] == "alliances.wsgi:application --bind 0.0.0.0:8000 --workers 2 --access-logfile -"
+    # exec: gunicorn replaces the entrypoint process (same pid), so it receives docker's signals.
+    assert int(calls[1][1]) == pid
+    assert int(calls[0][1]) != pid
+
+
+def test_web_is_the_default_role_and_honours_web_concurrency(stubs):
+    _, returncode, calls = run_entrypoint(stubs, WEB_CONCURRENCY="5")
+    assert returncode == 0
+    assert [call[0] for call in calls] == ["python", "gunicorn"]
+    assert "--workers 5" in calls[1][2]
+
+
+def test_web_does_not_start_when_migrations_fail(stubs):
+    _, returncode, calls = run_entrypoint(stubs, "web", STUB_EXIT_PYTHON="3")
+    assert returncode != 0
+    assert [call[0] for call in calls] == ["python"]
+
+
+def test_worker_role(stubs):
+    pid, returncode, calls = run_entrypoint(stubs, "worker", "--concurrency", "4")
+    assert returncode == 0
+    assert len(calls) == 1
+    name, call_pid, args = calls[0]
+    assert (name, int(call_pid)) == ("celery", pid)
+    assert args.startswith("-A alliances worker")
+    assert args.endswith("--concurrency 4")
+
+
+def test_beat_role_uses_the_database_scheduler(stubs):
+    pid, returncode, calls = run_entrypoint(stubs, "beat")
+    assert returncode == 0
+    assert len(calls) == 1
+    name, call_pid, args = calls[0]
+    assert (name, int(call_pid)) == ("celery", pid)
+    assert args.startswith("-A alliances beat --scheduler django_celery_beat.schedulers:DatabaseScheduler")
+
+
+def test_other_arguments_run_as_a_command(stubs):
+    _, returncode, calls = run_entrypoint(stubs, "true-command", "a", "b")
+    assert returncode == 0
+    assert [(call[0], call[2]) for call in calls] == [("true-command", "a b")]
+
+
+def test_entrypoint_is_valid_posix_shell():
+    result = subprocess.run(["/bin/sh", "-n", str(ENTRYPOINT)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert ENTRYPOINT.read_text().startswith("#!/bin/sh\n")

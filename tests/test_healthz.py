@@ -1,0 +1,78 @@
+"""/healthz: what load balancers and docker's healthcheck call."""
+
+import socket
+
+import pytest
+
+from alliances import views
+
+pytestmark = [
+    pytest.mark.django_db,
+    # whitenoise warns when STATIC_ROOT has not been collected, as in a fresh clone: irrelevant here.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+
+REAL_REDIS = "redis://127.0.0.1:6379/15"
+CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
+
+
+def redis_reachable(host="127.0.0.1", port=6379):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_healthy_without_redis_reports_database_only(client, settings):
+    settings.REDIS_URL = None
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_database_failure_gives_503(client, settings, monkeypatch):
+    settings.REDIS_URL = None
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "error"}
+
+
+def test_broker_down_gives_503(client, settings):
+    settings.REDIS_URL = CLOSED_PORT_REDIS
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
+
+
+def test_broker_checked_against_real_redis(client, settings):
+    settings.REDIS_URL = REAL_REDIS
+    response = client.get("/healthz")
+    if redis_reachable():
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    else:  # no Redis on this machine: the same call must then report the broker down
+        assert response.status_code == 503
+        assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
+
+
+def test_database_and_broker_down(client, settings, monkeypatch):
+    settings.REDIS_URL = CLOSED_PORT_REDIS
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "error", "broker": "error"}
+
+
+def test_database_check_runs_a_real_query():
+    assert views._database_ok() is True
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_only_get_is_allowed(client, method):
+    response = getattr(client, method)("/healthz")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
