@@ -1,0 +1,400 @@
+"""Scope the Django admin to the editions a coordinator coordinates.
+
+One rule, written once, used by every ModelAdmin and inline of the project:
+
+* a superuser sees and edits everything (Django's own permission checks apply);
+* a *coordinator* — an active staff user listed in ``Programme.coordinators`` of at
+  least one edition — sees and edits only the objects that belong to the editions
+  they coordinate, without any Django permission row being assigned to them;
+* any other staff user gets nothing from these admins (403 on their pages).
+
+Each admin declares how its model reaches :class:`~alliances.models.Programme`
+through the ORM, for example::
+
+    class RegistrationAdmin(ProgrammeScopedAdmin):
+        programme_path = "session__programme"
+
+``"pk"`` is the path of ``Programme`` itself. Reference directories that belong to
+no edition (networks, regions, organisations) set ``shared_directory = True``
+instead; an admin with an unusual scope (users) overrides :meth:`scope_queryset`.
+A system check (``alliances.E001``/``E002``) refuses an admin that does none of these.
+
+What the mixin does with the path:
+
+* ``get_queryset`` is filtered, so changelists, change/delete/history pages,
+  actions and autocomplete results only reach objects of coordinated editions:
+  anything else "does not exist" for the coordinator;
+* foreign-key and many-to-many choices (plain selects, raw ids and autocomplete
+  fields alike) are restricted with the *related* model's own scope, so a form
+  refuses an object of another edition;
+* relation filters of the changelist only offer values present in the scoped
+  queryset (``RelatedOnlyFieldListFilter``), so they do not leak other editions;
+* inlines apply the same filtering and permissions.
+
+Row-level access relies on ``get_queryset``, as Django's admin fetches every
+object through it; ``has_*_permission`` therefore answers per model, cheaply
+(one query per request, cached on the request, whatever the number of calls).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+
+from alliances.models import Programme
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ALL_ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE})
+
+_REQUEST_CACHE_ATTR = "_alliances_coordinated_programme_ids"
+
+
+def coordinated_programme_ids(request):
+    """Primary keys of the editions the requesting user coordinates, cached on the request.
+
+    Empty for anonymous, inactive or non-staff users. Superusers are handled by
+    the callers (they are not limited to the editions they coordinate).
+    """
+    ids = getattr(request, _REQUEST_CACHE_ATTR, None)
+    if ids is None:
+        user = request.user
+        if user.is_authenticated and user.is_active and user.is_staff:
+            ids = frozenset(Programme.objects.filter(coordinators=user).values_list("pk", flat=True))
+        else:
+            ids = frozenset()
+        setattr(request, _REQUEST_CACHE_ATTR, ids)
+    return ids
+
+
+def is_superuser(request):
+    user = request.user
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
+def is_coordinator(request):
+    """An active staff user coordinating at least one edition (superusers aside)."""
+    return bool(coordinated_programme_ids(request))
+
+
+def scope_to_programmes(request, queryset, programme_path):
+    """Filter ``queryset`` to the objects whose ``programme_path`` is a coordinated edition."""
+    if is_superuser(request):
+        return queryset
+    ids = coordinated_programme_ids(request)
+    if not ids:
+        return queryset.none()
+    return queryset.filter(**{f"{programme_path}__in": sorted(ids)})
+
+
+def coordinators_queryset(request, queryset=None):
+    """Staff users who may be recorded as « coordinateur » / author of an object.
+
+    For a coordinator: the coordinators of the editions they coordinate (themselves
+    included); for a superuser: every staff user.
+    """
+    if queryset is None:
+        queryset = get_user_model()._default_manager.all()
+    queryset = queryset.filter(is_staff=True, is_active=True)
+    if is_superuser(request):
+        return queryset
+    ids = coordinated_programme_ids(request)
+    if not ids:
+        return queryset.none()
+    coordinating = get_user_model()._default_manager.filter(programmes_coordinated__in=sorted(ids)).values("pk")
+    return queryset.filter(pk__in=coordinating)
+
+
+class _ProgrammeScopingBase:
+    """What a ModelAdmin and an InlineModelAdmin share."""
+
+    #: ORM path from the model to Programme ("pk" for Programme itself).
+    programme_path = None
+    #: Reference data that belongs to no edition: every coordinator sees it.
+    shared_directory = False
+    #: What a coordinator may do on this model (superusers: everything).
+    coordinator_permissions = ALL_ACTIONS
+    #: Foreign keys to users whose choices are the coordinators of the coordinated
+    #: editions, and whose initial value on an add form is the current user.
+    coordinator_user_fields = ()
+
+    # --- Scope ------------------------------------------------------------------
+
+    def get_programme_path(self):
+        return self.programme_path
+
+    def scope_queryset(self, request, queryset):
+        """Restrict ``queryset`` of this admin's model to what the request's user may reach."""
+        if self.shared_directory:
+            if is_superuser(request) or is_coordinator(request):
+                return queryset
+            return queryset.none()
+        return scope_to_programmes(request, queryset, self.get_programme_path())
+
+    def coordinator_may(self, request, action):
+        return action in self.coordinator_permissions and is_coordinator(request)
+
+    # --- Choices of related fields ------------------------------------------------
+
+    def _related_admin(self, model):
+        return self.admin_site._registry.get(model)
+
+    def scope_choices(self, request, db_field, queryset):
+        """Restrict the choices of a relation field with the related model's own scope."""
+        if db_field.name in self.coordinator_user_fields:
+            return coordinators_queryset(request, queryset)
+        related_admin = self._related_admin(db_field.remote_field.model)
+        if related_admin is None:
+            return queryset
+        select_related = getattr(related_admin, "list_select_related", None)
+        if isinstance(select_related, list | tuple) and select_related:
+            # The labels of the choices (and of autocomplete's selected values) use them.
+            queryset = queryset.select_related(*select_related)
+        scope = getattr(related_admin, "scope_queryset", None)
+        if scope is None:
+            # Models registered by other packages (auth groups and permissions…):
+            # coordinators never get to edit them, superusers see everything.
+            return queryset
+        return scope(request, queryset)
+
+    def _base_choice_queryset(self, db_field, request, kwargs):
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = self._base_choice_queryset(db_field, request, kwargs)
+        kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.remote_field.through._meta.auto_created:
+            queryset = self._base_choice_queryset(db_field, request, kwargs)
+            kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # --- System checks --------------------------------------------------------------
+
+    def _check_programme_scope(self):
+        name = type(self).__qualname__
+        if self.shared_directory or type(self).scope_queryset is not _ProgrammeScopingBase.scope_queryset:
+            return []
+        path = self.get_programme_path()
+        if not path:
+            return [
+                checks.Error(
+                    f"{name} declares neither programme_path, shared_directory nor its own scope_queryset().",
+                    obj=type(self),
+                    id="alliances.E001",
+                )
+            ]
+        if path == "pk":
+            target = self.model
+        else:
+            try:
+                target = get_fields_from_path(self.model, path)[-1].related_model
+            except (FieldDoesNotExist, AttributeError) as exc:
+                target = exc
+        if target is not Programme:
+            return [
+                checks.Error(
+                    f"{name}.programme_path {path!r} does not lead from {self.model.__name__} to Programme.",
+                    obj=type(self),
+                    id="alliances.E002",
+                )
+            ]
+        return []
+
+    def check(self, **kwargs):
+        return [*super().check(**kwargs), *self._check_programme_scope()]
+
+
+class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
+    """Mixin for a ``ModelAdmin`` whose objects belong to an edition (see module docstring)."""
+
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if isinstance(self.list_select_related, list | tuple) and self.list_select_related:
+            # Also for change pages and autocomplete results, whose labels need them.
+            queryset = queryset.select_related(*self.list_select_related)
+        queryset = self.annotate_queryset(request, self.scope_queryset(request, queryset))
+        if not queryset.ordered:
+            # Aggregating annotations drop the model's default ordering (GROUP BY):
+            # restore it, autocomplete paginates this queryset.
+            queryset = queryset.order_by(*(self.get_ordering(request) or self.model._meta.ordering or ("pk",)))
+        return queryset
+
+    def annotate_queryset(self, request, queryset):
+        """Hook: add what the changelist computes in the database (counts…), so its cost
+        does not depend on its number of rows."""
+        return queryset
+
+    def get_list_filter(self, request):
+        """Offer only the related values present in the (scoped) changelist."""
+        list_filter = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and self._is_relation_path(entry):
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            list_filter.append(entry)
+        return list_filter
+
+    def _is_relation_path(self, path):
+        try:
+            return get_fields_from_path(self.model, path)[-1].is_relation
+        except (FieldDoesNotExist, AttributeError):
+            return False
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for field_name in self.coordinator_user_fields:
+            initial.setdefault(field_name, request.user.pk)
+        if self.get_programme_path() == "programme" and not is_superuser(request):
+            ids = coordinated_programme_ids(request)
+            if len(ids) == 1:
+                initial.setdefault("programme", next(iter(ids)))
+        return initial
+
+    # --- Permissions: coordinators need no Django permission rows. -----------------
+
+    def has_module_permission(self, request):
+        if is_superuser(request):
+            return super().has_module_permission(request)
+        return is_coordinator(request)
+
+    def has_view_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_view_permission(request, obj)
+        return self.coordinator_may(request, VIEW) or self.coordinator_may(request, CHANGE)
+
+    def has_add_permission(self, request):
+        if is_superuser(request):
+            return super().has_add_permission(request)
+        return self.coordinator_may(request, ADD)
+
+    def has_change_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_change_permission(request, obj)
+        return self.coordinator_may(request, CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_delete_permission(request, obj)
+        return self.coordinator_may(request, DELETE)
+
+
+class _ParentCachingFormSetMixin:
+    """Give every row the parent object itself, not only its id.
+
+    Each row of an inline displays ``str(row)``, which often reads the parent
+    (``Registration.__str__`` reads its session): without this, one query per row.
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk is not None and not self.save_as_new:
+            setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+
+class ProgrammeScopedInlineMixin(_ProgrammeScopingBase):
+    """Mixin for an inline: same scope and permissions as the admin of its model.
+
+    ``programme_path`` defaults to the one of the model's registered admin.
+
+    An inline's page must not cost a query per row either: the rows get their
+    parent object, the choices of a select are computed once for all the rows
+    (Django evaluates them again for every form), and ``parent_choice_filters``
+    narrows a select to the parent's own objects, e.g. ``{"member": ("committee",
+    "committee_id")}``: the members offered on a meeting are those of its committee
+    (``committee=meeting.committee_id``).
+    """
+
+    #: select_related() of the inline's queryset (labels of its rows).
+    queryset_select_related = ()
+    #: field name -> (lookup on the field's model, attribute of the parent object).
+    parent_choice_filters = {}
+
+    def get_programme_path(self):
+        if self.programme_path:
+            return self.programme_path
+        registered = self._related_admin(self.model)
+        return getattr(registered, "programme_path", None)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.queryset_select_related:
+            queryset = queryset.select_related(*self.queryset_select_related)
+        return self.scope_queryset(request, queryset)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        fields = formset.form.base_fields  # a fresh form class per call: safe to adjust
+        if obj is not None:
+            for name, (lookup, attribute) in self.parent_choice_filters.items():
+                if name in fields:
+                    fields[name].queryset = fields[name].queryset.filter(**{lookup: getattr(obj, attribute)})
+        for field in fields.values():
+            if _is_plain_model_select(field):
+                # Evaluated once here instead of once per row; validation still uses the queryset.
+                field.choices = list(iter(field.choices))  # iter(): no COUNT query for a length hint
+        return type(formset.__name__, (_ParentCachingFormSetMixin, formset), {})
+
+    # ``obj`` is the parent object, already reached through its admin's scoped queryset.
+
+    def has_view_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_view_permission(request, obj)
+        return self.coordinator_may(request, VIEW) or self.coordinator_may(request, CHANGE)
+
+    def has_add_permission(self, request, obj):
+        if is_superuser(request):
+            return super().has_add_permission(request, obj)
+        return self.coordinator_may(request, ADD)
+
+    def has_change_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_change_permission(request, obj)
+        return self.coordinator_may(request, CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        if is_superuser(request):
+            return super().has_delete_permission(request, obj)
+        return self.coordinator_may(request, DELETE)
+
+
+def _is_plain_model_select(field):
+    """A single-choice select over a queryset (not an autocomplete, raw id or hidden primary key)."""
+    if not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField):
+        return False
+    widget = getattr(field.widget, "widget", field.widget)  # unwrap RelatedFieldWidgetWrapper
+    return isinstance(widget, forms.Select) and not isinstance(widget, AutocompleteSelect)
+
+
+class ProgrammeScopedAdmin(ProgrammeScopedAdminMixin, admin.ModelAdmin):
+    """A ModelAdmin whose objects belong to an edition."""
+
+
+class SharedDirectoryAdmin(ProgrammeScopedAdminMixin, admin.ModelAdmin):
+    """Reference data shared by every edition: coordinators view, add and change it.
+
+    No deletion by coordinators: the entry may be used by editions they do not
+    coordinate (deleting is left to superusers).
+    """
+
+    shared_directory = True
+    coordinator_permissions = frozenset({VIEW, ADD, CHANGE})
+
+
+class ScopedTabularInline(ProgrammeScopedInlineMixin, admin.TabularInline):
+    extra = 0
+
+
+class ScopedStackedInline(ProgrammeScopedInlineMixin, admin.StackedInline):
+    extra = 0

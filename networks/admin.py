@@ -1,0 +1,251 @@
+"""Admin of networks, their enrolment in an edition, participants and their work."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from alliances.admin_scoping import VIEW, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
+from networks.admin_actions import invite_participants, participant_import_urls
+from networks.models import (
+    Binome,
+    Enrolment,
+    Network,
+    Obstacle,
+    Participant,
+    Partnership,
+    Region,
+    Roadmap,
+    RoadmapAction,
+)
+
+# --- Shared directories ----------------------------------------------------------------
+
+
+@admin.register(Region)
+class RegionAdmin(SharedDirectoryAdmin):
+    """The French regions: reference data loaded by a migration, read-only for coordinators."""
+
+    coordinator_permissions = frozenset({VIEW})
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(Network)
+class NetworkAdmin(SharedDirectoryAdmin):
+    """The directory of networks, shared by every edition."""
+
+    list_display = ("name", "acronym", "field_of_action", "member_associations", "contact_name", "contact_email")
+    list_filter = ("regions",)
+    search_fields = ("name", "acronym", "field_of_action", "contact_name", "contact_email")
+    filter_horizontal = ("regions",)
+    fieldsets = (
+        (None, {"fields": ("name", "acronym", "field_of_action", "regions", "member_associations", "website")}),
+        (_("Contact"), {"fields": ("contact_name", "contact_email", "contact_phone")}),
+    )
+
+
+# --- Enrolments and participants ---------------------------------------------------------
+
+
+class ParticipantInline(ScopedTabularInline):
+    model = Participant
+    fields = ("user", "job_title", "binome", "listed_in_directory")
+    autocomplete_fields = ("user",)
+    queryset_select_related = ("user",)
+    parent_choice_filters = {"binome": ("enrolment", "pk")}
+
+
+class BinomeInline(ScopedTabularInline):
+    model = Binome
+    fields = ("name",)
+    show_change_link = True
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ProgrammeScopedAdmin):
+    programme_path = "programme"
+    list_display = (
+        "network",
+        "programme",
+        "status",
+        "solicited_on",
+        "decided_on",
+        "launch_meeting_on",
+        "participant_count",
+        "share_inventory",
+    )
+    list_filter = ("programme", "status", "share_inventory")
+    list_select_related = ("network", "programme")
+    search_fields = ("network__name", "network__acronym", "programme__name")
+    date_hierarchy = "decided_on"
+    autocomplete_fields = ("network",)
+    inlines = (ParticipantInline, BinomeInline)
+    fieldsets = (
+        (None, {"fields": ("programme", "network", "status", "refusal_reason")}),
+        (_("Dates"), {"fields": ("solicited_on", "decided_on")}),
+        (_("Bilatérale de lancement"), {"fields": ("launch_meeting_on", "launch_meeting_notes")}),
+        (_("Partage"), {"fields": ("share_inventory",)}),
+    )
+
+    def annotate_queryset(self, request, queryset):
+        return queryset.annotate(participant_total=Count("participants", distinct=True))
+
+    @admin.display(description=_("participants"), ordering="participant_total")
+    def participant_count(self, obj):
+        return obj.participant_total
+
+
+@admin.register(Binome)
+class BinomeAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    list_display = ("__str__", "enrolment", "member_count")
+    list_filter = ("enrolment__programme",)
+    list_select_related = ("enrolment__network", "enrolment__programme")
+    search_fields = ("name", "enrolment__network__name", "enrolment__network__acronym")
+    autocomplete_fields = ("enrolment",)
+
+    def annotate_queryset(self, request, queryset):
+        return queryset.annotate(member_total=Count("members", distinct=True))
+
+    @admin.display(description=_("membres"), ordering="member_total")
+    def member_count(self, obj):
+        return f"{obj.member_total} / {Binome.MAX_MEMBERS}"
+
+
+@admin.register(Participant)
+class ParticipantAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    list_display = ("__str__", "email", "network", "programme", "job_title", "binome", "listed_in_directory")
+    list_filter = ("enrolment__programme", "listed_in_directory")
+    list_select_related = ("user", "enrolment__network", "enrolment__programme", "binome__enrolment__network")
+    search_fields = (
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "job_title",
+        "enrolment__network__name",
+        "enrolment__network__acronym",
+    )
+    autocomplete_fields = ("user", "enrolment", "binome")
+    readonly_fields = ("joined_at",)
+    actions = (invite_participants,)
+
+    def get_urls(self):
+        # The CSV import page (its button: templates/admin/networks/participant/change_list.html).
+        return participant_import_urls(self) + super().get_urls()
+
+    @admin.display(description=_("adresse e-mail"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("réseau"), ordering="enrolment__network__name")
+    def network(self, obj):
+        return obj.enrolment.network
+
+    @admin.display(description=_("édition"), ordering="enrolment__programme__name")
+    def programme(self, obj):
+        return obj.enrolment.programme
+
+
+# --- A network's work ----------------------------------------------------------------------
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    list_display = (
+        "partner_name",
+        "enrolment",
+        "family",
+        "partner_type",
+        "company_form",
+        "scale",
+        "depth",
+        "evaluated",
+        "status",
+        "start_year",
+    )
+    list_filter = (
+        "enrolment__programme",
+        "family",
+        "partner_type",
+        "company_form",
+        "scale",
+        "depth",
+        "evaluated",
+        "status",
+        "objective_human_resources",
+        "objective_stakeholders",
+        "objective_innovation",
+        "objective_economic",
+    )
+    list_select_related = ("enrolment__network", "enrolment__programme")
+    search_fields = ("partner_name", "notes", "enrolment__network__name", "enrolment__network__acronym")
+    autocomplete_fields = ("enrolment",)
+    readonly_fields = ("updated_at",)
+    fieldsets = (
+        (None, {"fields": ("enrolment", "partner_name", "family", "partner_type", "company_form", "scale")}),
+        (
+            _("Objectifs"),
+            {
+                "fields": (
+                    "objective_human_resources",
+                    "objective_stakeholders",
+                    "objective_innovation",
+                    "objective_economic",
+                )
+            },
+        ),
+        (_("Relation"), {"fields": ("depth", "evaluated", "start_year", "status", "notes", "updated_at")}),
+    )
+
+
+@admin.register(Obstacle)
+class ObstacleAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    list_display = ("__str__", "enrolment", "category", "severity", "created_at")
+    list_filter = ("enrolment__programme", "category", "severity")
+    list_select_related = ("enrolment__network", "enrolment__programme")
+    search_fields = ("description", "enrolment__network__name", "enrolment__network__acronym")
+    autocomplete_fields = ("enrolment",)
+    date_hierarchy = "created_at"
+
+
+class RoadmapActionInline(ScopedTabularInline):
+    model = RoadmapAction
+    fields = ("title", "owner", "due_on", "status", "done_on")
+    parent_choice_filters = {"owner": ("enrolment", "enrolment_id")}
+
+
+@admin.register(Roadmap)
+class RoadmapAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    list_display = ("__str__", "enrolment", "action_count", "updated_at")
+    list_filter = ("enrolment__programme",)
+    list_select_related = ("enrolment__network", "enrolment__programme")
+    search_fields = ("title", "ambition", "enrolment__network__name", "enrolment__network__acronym")
+    autocomplete_fields = ("enrolment",)
+    readonly_fields = ("updated_at",)
+    inlines = (RoadmapActionInline,)
+
+    def annotate_queryset(self, request, queryset):
+        return queryset.annotate(action_total=Count("actions", distinct=True))
+
+    @admin.display(description=_("actions"), ordering="action_total")
+    def action_count(self, obj):
+        return obj.action_total
+
+
+@admin.register(RoadmapAction)
+class RoadmapActionAdmin(ProgrammeScopedAdmin):
+    programme_path = "roadmap__enrolment__programme"
+    list_display = ("title", "network", "owner", "due_on", "status", "done_on")
+    list_filter = ("roadmap__enrolment__programme", "status")
+    list_select_related = ("roadmap__enrolment__network", "owner__user")
+    search_fields = ("title", "description", "roadmap__enrolment__network__name")
+    date_hierarchy = "due_on"
+    autocomplete_fields = ("roadmap", "owner")
+
+    @admin.display(description=_("réseau"), ordering="roadmap__enrolment__network__name")
+    def network(self, obj):
+        return obj.roadmap.enrolment.network

@@ -1,0 +1,259 @@
+"""Admin of sessions, invitations and attendance, resources, the S3 vote, follow-ups and news."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from alliances.admin import register_programme_inline
+from alliances.admin_scoping import (
+    CHANGE,
+    DELETE,
+    VIEW,
+    ProgrammeScopedAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+    is_superuser,
+)
+from sessions.admin_actions import close_topic_vote
+from sessions.models import (
+    Announcement,
+    CalendarFeed,
+    FieldVisit,
+    FollowUp,
+    InspiringMeeting,
+    Registration,
+    Resource,
+    Session,
+    TopicProposal,
+    TopicVote,
+)
+from sessions.services import calendar_feed_regenerate
+
+
+@register_programme_inline
+class SessionInline(ScopedTabularInline):
+    """The sessions of an edition, on the edition's page."""
+
+    model = Session
+    fields = ("number", "code", "title", "starts_at", "ends_at", "venue")
+    show_change_link = True
+
+
+class InspiringMeetingInline(ScopedStackedInline):
+    model = InspiringMeeting
+    max_num = 1
+    fields = ("speaker_kind", "speaker", "organisation", "description")
+
+
+class RegistrationInline(ScopedTabularInline):
+    """Attendance marking on the session's page; invitations are added from the registrations list."""
+
+    model = Registration
+    fields = ("participant", "network", "rsvp", "responded_at", "attendance")
+    readonly_fields = ("participant", "network", "responded_at")
+    queryset_select_related = ("participant__user", "participant__enrolment__network")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    @admin.display(description=_("réseau"))
+    def network(self, obj):
+        return obj.participant.enrolment.network
+
+
+@admin.register(Session)
+class SessionAdmin(ProgrammeScopedAdmin):
+    programme_path = "programme"
+    list_display = ("code", "title", "programme", "starts_at", "ends_at", "venue", "registration_count")
+    list_filter = ("programme", "topic_vote_open")
+    list_select_related = ("programme",)
+    search_fields = ("code", "title", "topic", "venue", "programme__name")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("themes",)
+    inlines = (InspiringMeetingInline, RegistrationInline)
+    actions = (close_topic_vote,)
+    fieldsets = (
+        (None, {"fields": ("programme", "number", "code", "title", "themes")}),
+        (_("Contenu"), {"fields": ("theory", "applied_work")}),
+        (_("Sujet choisi collectivement"), {"fields": ("topic", "topic_vote_open", "topic_vote_closed_at")}),
+        (_("Date et lieu"), {"fields": ("starts_at", "ends_at", "venue", "online_url")}),
+    )
+
+    def annotate_queryset(self, request, queryset):
+        return queryset.annotate(registration_total=Count("registrations", distinct=True))
+
+    @admin.display(description=_("invitations"), ordering="registration_total")
+    def registration_count(self, obj):
+        return obj.registration_total
+
+
+@admin.register(InspiringMeeting)
+class InspiringMeetingAdmin(ProgrammeScopedAdmin):
+    programme_path = "session__programme"
+    list_display = ("__str__", "session", "speaker_kind", "speaker", "organisation")
+    list_filter = ("session__programme", "speaker_kind")
+    list_select_related = ("session__programme",)
+    search_fields = ("speaker", "organisation", "session__title", "session__code")
+    autocomplete_fields = ("session",)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ProgrammeScopedAdmin):
+    programme_path = "session__programme"
+    list_display = ("participant", "network", "session", "rsvp", "responded_at", "attendance")
+    list_editable = ("rsvp", "attendance")
+    list_filter = ("session", "rsvp", "attendance", "session__programme")
+    list_select_related = ("participant__user", "participant__enrolment__network", "session")
+    search_fields = (
+        "participant__user__email",
+        "participant__user__first_name",
+        "participant__user__last_name",
+        "participant__enrolment__network__name",
+        "session__code",
+    )
+    date_hierarchy = "session__starts_at"
+    autocomplete_fields = ("session", "participant")
+    actions = ("mark_present", "mark_absent", "mark_excused")
+
+    @admin.display(description=_("réseau"), ordering="participant__enrolment__network__name")
+    def network(self, obj):
+        return obj.participant.enrolment.network
+
+    def _mark(self, request, queryset, attendance):
+        updated = queryset.update(attendance=attendance)
+        self.message_user(
+            request,
+            ngettext("%(count)d présence notée.", "%(count)d présences notées.", updated) % {"count": updated},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Noter présent"), permissions=["change"])
+    def mark_present(self, request, queryset):
+        self._mark(request, queryset, Registration.Attendance.PRESENT)
+
+    @admin.action(description=_("Noter absent"), permissions=["change"])
+    def mark_absent(self, request, queryset):
+        self._mark(request, queryset, Registration.Attendance.ABSENT)
+
+    @admin.action(description=_("Noter excusé"), permissions=["change"])
+    def mark_excused(self, request, queryset):
+        self._mark(request, queryset, Registration.Attendance.EXCUSED)
+
+
+@admin.register(Resource)
+class ResourceAdmin(ProgrammeScopedAdmin):
+    programme_path = "programme"
+    list_display = ("title", "programme", "session", "theme", "url", "file", "created_at")
+    list_filter = ("programme", "session", "theme")
+    list_select_related = ("programme", "session", "theme")
+    search_fields = ("title", "description", "url")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("session", "theme")
+
+
+@admin.register(TopicProposal)
+class TopicProposalAdmin(ProgrammeScopedAdmin):
+    programme_path = "session__programme"
+    list_display = ("title", "session", "proposed_by", "vote_count", "created_at")
+    list_filter = ("session__programme", "session")
+    list_select_related = ("session", "proposed_by__user")
+    search_fields = ("title", "description", "session__code")
+    autocomplete_fields = ("session", "proposed_by")
+
+    def annotate_queryset(self, request, queryset):
+        return queryset.annotate(vote_total=Count("votes", distinct=True))
+
+    @admin.display(description=_("votes"), ordering="vote_total")
+    def vote_count(self, obj):
+        return obj.vote_total
+
+
+@admin.register(TopicVote)
+class TopicVoteAdmin(ProgrammeScopedAdmin):
+    programme_path = "proposal__session__programme"
+    list_display = ("participant", "proposal", "session", "voted_at")
+    list_filter = ("proposal__session__programme", "proposal__session")
+    list_select_related = ("participant__user", "proposal__session")
+    search_fields = ("proposal__title", "participant__user__email", "participant__user__last_name")
+    autocomplete_fields = ("proposal", "participant")
+
+    @admin.display(description=_("session"), ordering="proposal__session__number")
+    def session(self, obj):
+        return obj.proposal.session
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    coordinator_user_fields = ("coordinator",)
+    list_display = ("enrolment", "held_on", "kind", "coordinator")
+    list_filter = ("enrolment__programme", "kind", "coordinator")
+    list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
+    search_fields = ("enrolment__network__name", "enrolment__network__acronym", "private_notes", "shared_summary")
+    date_hierarchy = "held_on"
+    autocomplete_fields = ("enrolment",)
+
+
+@admin.register(FieldVisit)
+class FieldVisitAdmin(ProgrammeScopedAdmin):
+    programme_path = "enrolment__programme"
+    coordinator_user_fields = ("coordinator",)
+    list_display = ("enrolment", "visited_on", "place", "coordinator")
+    list_filter = ("enrolment__programme", "coordinator")
+    list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
+    search_fields = ("place", "enrolment__network__name", "enrolment__network__acronym", "private_notes")
+    date_hierarchy = "visited_on"
+    autocomplete_fields = ("enrolment",)
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ProgrammeScopedAdmin):
+    programme_path = "programme"
+    coordinator_user_fields = ("author",)
+    list_display = ("title", "programme", "author", "published_at")
+    list_filter = ("programme",)
+    list_select_related = ("programme", "author")
+    search_fields = ("title", "body")
+    date_hierarchy = "published_at"
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ProgrammeScopedAdmin):
+    """Personal calendar feeds, created from the portal; the secret token is never shown.
+
+    A coordinator reaches the feeds of the people they may manage (see the user
+    admin) and may renew a feed's link, for instance after it leaked.
+    """
+
+    coordinator_permissions = frozenset({VIEW, CHANGE, DELETE})
+    list_display = ("user", "created_at", "regenerated_at")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    date_hierarchy = "created_at"
+    fields = ("user", "created_at", "regenerated_at")
+    readonly_fields = ("user", "created_at", "regenerated_at")
+    actions = ("regenerate",)
+
+    def scope_queryset(self, request, queryset):
+        user_model = get_user_model()
+        user_admin = self.admin_site.get_model_admin(user_model)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(user__in=user_admin.scope_queryset(request, user_model._default_manager.all()))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Renouveler le lien de l'agenda"), permissions=["change"])
+    def regenerate(self, request, queryset):
+        count = 0
+        for feed in queryset.select_related("user"):
+            calendar_feed_regenerate(user=feed.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d lien renouvelé.", "%(count)d liens renouvelés.", count) % {"count": count},
+            messages.SUCCESS,
+        )
