@@ -46,6 +46,20 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    invited_at = models.DateTimeField(_("invité le"), null=True, blank=True, editable=False)
+    invitation_accepted_at = models.DateTimeField(_("invitation acceptée le"), null=True, blank=True, editable=False)
+    notify_session_reminders = models.BooleanField(
+        _("rappels des sessions"), default=True, help_text=_("Recevoir un rappel avant chaque session.")
+    )
+    notify_meeting_reminders = models.BooleanField(
+        _("rappels des réunions de comité"), default=True, help_text=_("Recevoir un rappel avant chaque réunion.")
+    )
+    notify_questionnaires = models.BooleanField(
+        _("questionnaires"), default=True, help_text=_("Être prévenu(e) quand un questionnaire attend une réponse.")
+    )
+    notify_announcements = models.BooleanField(
+        _("actualités de la communauté"), default=True, help_text=_("Recevoir les annonces de la promotion.")
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -1,13 +1,25 @@
 """The top of the project: URL routes of every app (the core's top layer)."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from alliances import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("compte/", include("alliances.account_urls")),
+    path("portail/", include("alliances.portal_urls")),
+    path("portail/reseau/", include("networks.urls")),
+    path("portail/sessions/", include("sessions.urls")),
+    path("portail/communaute/", include("sessions.community_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,6 +3,8 @@
 Depends on the core and on networks.
 """
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -355,3 +357,33 @@ class Announcement(models.Model):
 
     def __str__(self):
         return self.title
+
+
+def new_calendar_token():
+    """A secret for a personal calendar feed URL: 32 random bytes, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's subscribable calendar feed: its URL carries a secret token instead of a login.
+
+    Calendar applications cannot log in, so whoever holds the URL reads the feed;
+    regenerating the token makes the old URL stop working.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("personne"),
+    )
+    token = models.CharField(_("jeton"), max_length=64, unique=True, default=new_calendar_token, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    regenerated_at = models.DateTimeField(_("renouvelé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agenda personnel")
+        verbose_name_plural = _("agendas personnels")
+
+    def __str__(self):
+        return str(self.user)

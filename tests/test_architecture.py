@@ -20,6 +20,8 @@ TOP_LAYER = {
     "alliances/settings.py",
     "alliances/portal.py",
     "alliances/views_portal.py",
+    "alliances/account_urls.py",
+    "alliances/accounts.py",
 }
 TOP_LAYER_DIRS = ("alliances/management/",)
 

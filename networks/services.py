@@ -1,0 +1,137 @@
+"""Writes of the « Mon réseau » area: the inventory, obstacles, roadmap and the two visibility flags.
+
+Every function takes keyword-only arguments, validates the object with ``full_clean()``
+(the model's rules, the database constraints) and then saves it. Callers are responsible
+for scoping: they pass objects they fetched within ``request.participant.enrolment``.
+"""
+
+from django.utils import timezone
+
+from networks.models import Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
+
+PARTNERSHIP_FIELDS = (
+    "partner_name",
+    "family",
+    "partner_type",
+    "company_form",
+    "scale",
+    "objective_human_resources",
+    "objective_stakeholders",
+    "objective_innovation",
+    "objective_economic",
+    "depth",
+    "evaluated",
+    "start_year",
+    "status",
+    "notes",
+)
+OBSTACLE_FIELDS = ("category", "description", "severity")
+ROADMAP_FIELDS = ("title", "ambition")
+ROADMAP_ACTION_FIELDS = ("title", "description", "owner", "due_on", "status", "done_on")
+
+
+def _assign(instance, allowed, fields):
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} has no editable field(s) {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _validated_save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+# --- Partnerships ------------------------------------------------------------------
+
+
+def partnership_create(*, enrolment: Enrolment, **fields) -> Partnership:
+    partnership = Partnership(enrolment=enrolment)
+    _assign(partnership, PARTNERSHIP_FIELDS, fields)
+    return _validated_save(partnership)
+
+
+def partnership_update(*, partnership: Partnership, **fields) -> Partnership:
+    _assign(partnership, PARTNERSHIP_FIELDS, fields)
+    return _validated_save(partnership)
+
+
+def partnership_delete(*, partnership: Partnership) -> None:
+    partnership.delete()
+
+
+# --- Obstacles ---------------------------------------------------------------------
+
+
+def obstacle_create(*, enrolment: Enrolment, **fields) -> Obstacle:
+    obstacle = Obstacle(enrolment=enrolment)
+    _assign(obstacle, OBSTACLE_FIELDS, fields)
+    return _validated_save(obstacle)
+
+
+def obstacle_update(*, obstacle: Obstacle, **fields) -> Obstacle:
+    _assign(obstacle, OBSTACLE_FIELDS, fields)
+    return _validated_save(obstacle)
+
+
+def obstacle_delete(*, obstacle: Obstacle) -> None:
+    obstacle.delete()
+
+
+# --- Roadmap -----------------------------------------------------------------------
+
+
+def roadmap_get_or_create(*, enrolment: Enrolment) -> Roadmap:
+    """The enrolment's single roadmap, created empty on first use (the unique key makes a race harmless)."""
+    roadmap, _created = Roadmap.objects.get_or_create(enrolment=enrolment)
+    roadmap.enrolment = enrolment  # already loaded: spare a query to whoever reads roadmap.enrolment
+    return roadmap
+
+
+def roadmap_update(*, roadmap: Roadmap, **fields) -> Roadmap:
+    _assign(roadmap, ROADMAP_FIELDS, fields)
+    return _validated_save(roadmap)
+
+
+def _complete_done_date(action):
+    # An action marked done without a date was done today; the model refuses a date on an undone action.
+    if action.status == RoadmapAction.Status.DONE and action.done_on is None:
+        action.done_on = timezone.localdate()
+
+
+def roadmap_action_create(*, roadmap: Roadmap, **fields) -> RoadmapAction:
+    action = RoadmapAction(roadmap=roadmap)
+    _assign(action, ROADMAP_ACTION_FIELDS, fields)
+    _complete_done_date(action)
+    return _validated_save(action)
+
+
+def roadmap_action_update(*, action: RoadmapAction, **fields) -> RoadmapAction:
+    _assign(action, ROADMAP_ACTION_FIELDS, fields)
+    _complete_done_date(action)
+    return _validated_save(action)
+
+
+def roadmap_action_delete(*, action: RoadmapAction) -> None:
+    action.delete()
+
+
+# --- Visibility flags --------------------------------------------------------------
+
+
+def enrolment_set_inventory_sharing(*, enrolment: Enrolment, shared: bool) -> Enrolment:
+    """Share (or stop sharing) the network's partnership inventory with the other networks of its edition."""
+    enrolment.share_inventory = shared
+    enrolment.full_clean()
+    enrolment.save(update_fields=["share_inventory"])
+    return enrolment
+
+
+def participant_set_directory_listing(*, participant: Participant, listed: bool) -> Participant:
+    """Show (or hide) the person in the edition's directory."""
+    participant.listed_in_directory = listed
+    participant.full_clean()
+    participant.save(update_fields=["listed_in_directory"])
+    return participant

@@ -1,0 +1,60 @@
+"""Writes of the sessions app that carry business rules (HackSoft style: keyword-only, full_clean, save)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sessions.models import CalendarFeed, Registration, new_calendar_token
+
+RSVP_ANSWERS = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
+
+
+def rsvp_is_open(session, now=None):
+    """A participant may answer (and change their answer) until the session starts."""
+    now = now or timezone.now()
+    return session.starts_at is None or now < session.starts_at
+
+
+def registration_respond(*, participant, session, rsvp, comment=""):
+    """Record a participant's answer to a session invitation (confirm or decline, with an optional comment).
+
+    A participant of the edition may answer even when no registration row exists
+    yet: it is created. The row is locked while it is updated, and the unique
+    (session, participant) constraint with get_or_create's retry leaves exactly
+    one row however many clicks race.
+    """
+    if rsvp not in RSVP_ANSWERS:
+        raise ValidationError(_("Réponse inconnue : choisissez « je participe » ou « je ne participe pas »."))
+    if session.programme_id != participant.enrolment.programme_id:
+        raise ValidationError(_("Cette session n'appartient pas à votre édition."))
+    if not rsvp_is_open(session):
+        raise ValidationError(_("Cette session a déjà commencé : il n'est plus possible de modifier votre réponse."))
+    with transaction.atomic():
+        registration, _created = Registration.objects.select_for_update().get_or_create(
+            session=session, participant=participant
+        )
+        registration.rsvp = rsvp
+        registration.rsvp_comment = (comment or "").strip()
+        registration.responded_at = timezone.now()
+        registration.full_clean()
+        registration.save()
+    return registration
+
+
+def calendar_feed_get_or_create(*, user):
+    """The person's calendar feed, created with a fresh secret token on first use."""
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+def calendar_feed_regenerate(*, user):
+    """Replace the feed's token: the old URL stops working at once (404)."""
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+        if not created:
+            feed.token = new_calendar_token()
+            feed.regenerated_at = timezone.now()
+            feed.full_clean()
+            feed.save()
+    return feed

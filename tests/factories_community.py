@@ -1,0 +1,30 @@
+"""Helpers for the community tests (S3 vote, attendance, resources, announcements)."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+
+
+def participant_in(programme, **kwargs):
+    """A participant of a new agreed network of ``programme``."""
+    return factories.ParticipantFactory(enrolment__programme=programme, **kwargs)
+
+
+def committee_user(programme):
+    """A committee member with an account but no participation."""
+    member = factories.CommitteeMemberFactory(committee__programme=programme, user=factories.UserFactory())
+    return member.user
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+def assert_login_redirect(response):
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
