@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -66,7 +68,16 @@ class RegistrationInline(ScopedTabularInline):
 @admin.register(Session)
 class SessionAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
-    list_display = ("code", "title", "programme", "starts_at", "ends_at", "venue", "registration_count")
+    list_display = (
+        "code",
+        "title",
+        "programme",
+        "starts_at",
+        "ends_at",
+        "venue",
+        "registration_count",
+        "attendance_link",
+    )
     list_filter = ("programme", "topic_vote_open")
     list_select_related = ("programme",)
     search_fields = ("code", "title", "topic", "venue", "programme__name")
@@ -87,6 +98,13 @@ class SessionAdmin(ProgrammeScopedAdmin):
     @admin.display(description=_("invitations"), ordering="registration_total")
     def registration_count(self, obj):
         return obj.registration_total
+
+    @admin.display(description=_("présences"))
+    def attendance_link(self, obj):
+        # The whole session's attendance is marked on one coordinator page of the portal.
+        return format_html(
+            '<a href="{}">{}</a>', reverse("community:attendance", args=[obj.pk]), _("Noter les présences")
+        )
 
 
 @admin.register(InspiringMeeting)

@@ -733,3 +733,10 @@ def test_coordinator_invites_committee_members(client, coordinator, objects, mai
     )
     assert response.status_code == 302
     assert [message.to for message in mailoutbox] == [[member.user.email]]
+
+
+def test_session_changelist_links_to_the_attendance_page(client, coordinator, programme):
+    session = factories.SessionFactory(programme=programme)
+    client.force_login(coordinator)
+    response = client.get(admin_url(Session, "changelist"))
+    assert reverse("community:attendance", args=[session.pk]) in response.content.decode()
