@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from alliances.models import Phase
 from networks import portal as networks_portal
-from networks.access import SESSION_KEY, participant_required, participations
+from networks.access import SESSION_KEY, current_participant, participant_required, participations
 from networks.models import Participant
 from sessions import portal as sessions_portal
 from sessions.forms import RsvpForm
@@ -135,3 +135,18 @@ def switch_edition(request):
     ):
         return redirect(next_url)
     return redirect("portal:home")
+
+
+def landing(request):
+    """Where « / » and a fresh login lead: each person to the space their role opens.
+
+    A participant goes to the portal, a coordinator to the admin, anyone else
+    (a committee member, say) to their profile; logged out, to the login page.
+    """
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    if current_participant(request) is not None:
+        return redirect("portal:home")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("accounts:profile")

@@ -275,7 +275,7 @@ STORAGES = {
 
 AUTH_USER_MODEL = "alliances.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "landing"  # each role to its own space
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling (django-axes): 5 failures for one account from one address lock that
 # pair out for 15 minutes; another address, or another account, is not affected.

@@ -3,12 +3,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
-from alliances import views
+from alliances import portal, views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("", portal.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("compte/", include("alliances.account_urls")),

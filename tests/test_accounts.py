@@ -49,7 +49,7 @@ def test_login_by_email_is_case_insensitive(client):
     user = factories.UserFactory(email="camille.martin@example.org")
     response = post_login(client, "  Camille.MARTIN@Example.org ", PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:home")
+    assert response["Location"] == reverse("landing")  # which sends each role to its space
     assert logged_in_user_id(client) == str(user.pk)
 
 

@@ -319,3 +319,26 @@ def test_home_query_count_does_not_grow_with_the_edition(client, programme):
     # session, user, current participation, phases, their steps, next session, my registration to it,
     # roadmap actions, sessions to answer, announcements, the participations for the switcher, binôme mate
     assert with_one_network == with_twenty_networks == 12
+
+
+# --- Landing: « / » and the page after login lead each role to its space -----------------
+
+
+@pytest.mark.django_db
+class TestLanding:
+    def test_logged_out_goes_to_login(self, client):
+        assert client.get("/").url == reverse("accounts:login")
+
+    def test_participant_goes_to_the_portal(self, client):
+        participant = factories.ParticipantFactory()
+        client.force_login(participant.user)
+        assert client.get("/").url == reverse("portal:home")
+
+    def test_coordinator_goes_to_the_admin(self, client, coordinator):
+        client.force_login(coordinator)
+        assert client.get("/").url == reverse("admin:index")
+
+    def test_committee_member_goes_to_the_profile_not_a_403(self, client):
+        member = factories.CommitteeMemberFactory(user=factories.UserFactory())
+        client.force_login(member.user)
+        assert client.get("/").url == reverse("accounts:profile")
