@@ -4,6 +4,8 @@ This module is the bottom of the dependency graph: every app imports it, it
 imports no app.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -90,6 +92,25 @@ class User(AbstractUser):
         return self.is_active and self.is_staff and (self.is_superuser or self.programmes_coordinated.exists())
 
 
+def parse_day_offsets(value):
+    """« 7,1 » → [7, 1]: distinct whole numbers of days, largest first."""
+    days = set()
+    for item in (value or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit() or not 0 <= int(item) <= 365:
+            raise ValidationError(
+                _("« %(item)s » n'est pas un nombre de jours entre 0 et 365."), params={"item": item}, code="invalid"
+            )
+        days.add(int(item))
+    return sorted(days, reverse=True)
+
+
+def validate_day_offsets(value):
+    parse_day_offsets(value)
+
+
 class ProgrammeQuerySet(models.QuerySet):
     def coordinated_by(self, user):
         if user.is_superuser:
@@ -117,6 +138,25 @@ class Programme(models.Model):
         related_name="programmes_coordinated",
         blank=True,
     )
+    session_reminder_days = models.CharField(
+        _("rappels de session (jours avant)"),
+        max_length=50,
+        default="7,1",
+        validators=[validate_day_offsets],
+        help_text=_("Nombre de jours avant chaque session où partent les rappels, séparés par des virgules (ex. 7,1)."),
+    )
+    meeting_reminder_days = models.CharField(
+        _("rappels de réunion de comité (jours avant)"),
+        max_length=50,
+        default="7",
+        validators=[validate_day_offsets],
+        help_text=_("Nombre de jours avant chaque réunion de comité, séparés par des virgules."),
+    )
+    email_introduction = models.TextField(
+        _("introduction des e-mails"),
+        blank=True,
+        help_text=_("Texte placé en tête des e-mails envoyés aux participants de cette édition."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -136,6 +176,14 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def session_reminder_offsets(self):
+        return parse_day_offsets(self.session_reminder_days)
+
+    @property
+    def meeting_reminder_offsets(self):
+        return parse_day_offsets(self.meeting_reminder_days)
 
     def current_phase(self, today=None):
         """The phase whose dates contain ``today``, else the last started one."""
@@ -254,3 +302,119 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Notification(models.Model):
+    """One message of one kind, about one object, to one recipient: recorded, claimed once, sent once.
+
+    The unique constraint on (kind, content type, object, recipient) is what makes
+    a second send impossible, whichever job, worker or retry tries it. Every
+    app's reminders and announcements go through this table (see
+    ``alliances/notifications.py``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("à envoyer")
+        SENDING = "sending", _("en cours d'envoi")
+        SENT = "sent", _("envoyé")
+        FAILED = "failed", _("échec")
+        CANCELLED = "cancelled", _("annulé")
+
+    kind = models.CharField(_("type"), max_length=60)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", verbose_name=_("type d'objet")
+    )
+    object_id = models.PositiveBigIntegerField(_("objet"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinataire")
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("édition"),
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField(_("à envoyer à partir de"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
+    claim_token = models.UUIDField(_("jeton de prise en charge"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("journal des e-mails")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "recipient"],
+                name="notification_once_per_kind_object_recipient",
+                violation_error_message=_("Cette notification existe déjà pour ce destinataire."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
+                name="notification_sent_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="notification_due_idx"),
+            models.Index(fields=["content_type", "object_id"], name="notification_object_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id}"
+
+
+def report_upload_to(instance, filename):
+    """An unguessable stored name: documents are served only through a view that checks access."""
+    return f"reports/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.pdf"
+
+
+class Report(models.Model):
+    """A document rendered to PDF by a worker: what was asked, its state and its file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en cours")
+        READY = "ready", _("prêt")
+        FAILED = "failed", _("échec")
+
+    kind = models.CharField(_("document"), max_length=60)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="reports", verbose_name=_("édition")
+    )
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(_("erreur"), blank=True)
+    file = models.FileField(_("fichier"), upload_to=report_upload_to, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(file=""),
+                name="report_ready_has_file",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "kind", "-created_at"], name="report_programme_kind_idx")]
+
+    def __str__(self):
+        return f"{self.kind} — {self.programme}"

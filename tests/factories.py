@@ -3,9 +3,10 @@
 import datetime as dt
 
 import factory
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from alliances.models import Phase, Programme, Step, Theme, User
+from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import (
     Committee,
@@ -344,3 +345,22 @@ class FindingFactory(factory.django.DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     kind = Finding.Kind.OBSERVATION
     title = factory.Sequence(lambda n: f"Constat {n}")
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    kind = "announcement"
+    recipient = factory.SubFactory(UserFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    content_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(Programme))
+    object_id = factory.LazyAttribute(lambda o: o.programme.pk)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    kind = "dashboard"
+    programme = factory.SubFactory(ProgrammeFactory)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliances.admin_scoping import ProgrammeScopedAdminMixin
-from alliances.models import Phase, Programme, Step, Theme, User
+from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance, Organisation
 from networks.models import (
@@ -69,6 +69,8 @@ def populate(programme):
     response = factories.ResponseFactory(questionnaire=questionnaire, participant=participant)
     return {
         Programme: programme,
+        Notification: factories.NotificationFactory(programme=programme, recipient=participant.user),
+        Report: factories.ReportFactory(programme=programme),
         Phase: phase,
         Step: step,
         Theme: theme,
