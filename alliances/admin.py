@@ -20,7 +20,7 @@ from alliances.admin_scoping import (
     is_superuser,
 )
 from alliances.invitations import users_invite
-from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User
+from alliances.models import Phase, Programme, Step, Theme, User
 
 admin.site.site_header = _("Alliances innovantes — administration")
 admin.site.site_title = _("Alliances innovantes")
@@ -286,40 +286,5 @@ class ThemeAdmin(ProgrammeScopedAdmin):
     search_fields = ("title", "description")
 
 
-@admin.register(Notification)
-class NotificationAdmin(ProgrammeScopedAdmin):
-    """The email log: every notification, its state and its last error. Written by the jobs, read here."""
-
-    programme_path = "programme"
-    list_display = ("kind", "recipient", "programme", "status", "due_at", "sent_at", "attempts")
-    list_filter = ("status", "kind", "programme")
-    list_select_related = ("recipient", "programme")
-    search_fields = ("recipient__email", "recipient__last_name", "kind")
-    date_hierarchy = "due_at"
-    readonly_fields = (
-        "kind",
-        "content_type",
-        "object_id",
-        "recipient",
-        "programme",
-        "status",
-        "due_at",
-        "claimed_at",
-        "sent_at",
-        "attempts",
-        "last_error",
-        "created_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Report)
-class ReportAdmin(ProgrammeScopedAdmin):
-    programme_path = "programme"
-    list_display = ("kind", "programme", "status", "created_at", "finished_at", "requested_by")
-    list_filter = ("status", "kind", "programme")
-    list_select_related = ("programme", "requested_by")
-    date_hierarchy = "created_at"
-    readonly_fields = ("status", "error", "file", "pages", "requested_by", "created_at", "started_at", "finished_at")
+# Admins of the core's pipelines live beside their code; importing them registers them.
+from alliances import admin_documents, admin_notifications  # noqa: E402, F401

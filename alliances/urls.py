@@ -15,6 +15,12 @@ urlpatterns = [
     path("portail/reseau/", include("networks.urls")),
     path("portail/sessions/", include("sessions.urls")),
     path("portail/communaute/", include("sessions.community_urls")),
+    path("portail/questionnaires/", include("evaluation.urls")),
+    path("portail/suivi/", include("sessions.followup_urls")),
+    path("coordination/evaluation/", include("evaluation.results_urls")),
+    path("coordination/reseaux/", include("networks.coordination_urls")),
+    path("comite/", include("governance.urls")),
+    path("documents/", include("alliances.document_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

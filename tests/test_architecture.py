@@ -22,6 +22,8 @@ TOP_LAYER = {
     "alliances/views_portal.py",
     "alliances/account_urls.py",
     "alliances/accounts.py",
+    "alliances/document_urls.py",
+    "alliances/document_views.py",
 }
 TOP_LAYER_DIRS = ("alliances/management/",)
 

@@ -1,0 +1,1 @@
+"""Celery tasks of the document pipeline (rendering reports to PDF)."""

@@ -1,0 +1,7 @@
+"""Questionnaires in the member portal (mounted at /portail/questionnaires/)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "questionnaires"
+
+urlpatterns: list = []
