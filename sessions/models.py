@@ -267,8 +267,18 @@ class TopicVote(models.Model):
             session = self.proposal.session
             if session.programme_id != self.participant.enrolment.programme_id:
                 raise ValidationError(_("Ce participant ne fait pas partie de cette édition."))
-            if session.topic_vote_closed_at is not None:
+            if session.topic_vote_closed_at is not None and self._casts_a_new_ballot():
                 raise ValidationError(_("Le vote est clos."))
+
+    def _casts_a_new_ballot(self):
+        """A new vote, or a vote moved to another proposal: what a closed vote refuses.
+
+        A vote already counted stays valid after closing (it can be saved again
+        unchanged, in the admin for instance).
+        """
+        if self._state.adding:
+            return True
+        return not TopicVote.objects.filter(pk=self.pk, proposal_id=self.proposal_id).exists()
 
 
 class FollowUp(models.Model):

@@ -337,3 +337,17 @@ def test_users_log_in_by_email_case_insensitively(rf):
     request = rf.post("/compte/connexion/", REMOTE_ADDR="127.0.0.1")
     assert authenticate(request, email="CAMILLE.MARTIN@example.org", password="un-mot-de-passe-solide") == user
     assert_db_refuses(lambda: User.objects.create_user("camille.martin@example.org"))
+
+
+def test_a_counted_vote_stays_valid_after_closing_but_cannot_move():
+    vote = factories.TopicVoteFactory()
+    other = factories.TopicProposalFactory(session=vote.proposal.session)
+    session = vote.proposal.session
+    session.topic_vote_open = False
+    session.topic_vote_closed_at = timezone.now()
+    session.save()
+    vote.refresh_from_db()
+    vote.full_clean()
+    vote.proposal = other
+    with pytest.raises(ValidationError, match="clos"):
+        vote.full_clean()
