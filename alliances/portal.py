@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from alliances.models import Phase
+from evaluation import portal as evaluation_portal
 from networks import portal as networks_portal
 from networks.access import SESSION_KEY, current_participant, participant_required, participations
 from networks.models import Participant
@@ -79,8 +80,11 @@ def home(request):
         registration = next_session.my_registration
         rsvp_form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
 
-    pending = networks_portal.pending_items(participant) + sessions_portal.pending_items(participant, now)
-    # Questionnaires to answer join this list once the evaluation app offers its own pending_items.
+    pending = (
+        networks_portal.pending_items(participant)
+        + sessions_portal.pending_items(participant, now)
+        + evaluation_portal.pending_items(participant, now)
+    )
     pending.sort(key=lambda item: (item.due is None, item.due or today, item.label))
 
     announcements = list(

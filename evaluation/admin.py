@@ -1,16 +1,25 @@
 """Admin of questionnaires, responses, competencies and findings.
 
-The admin is the coordinators' tool: they see individual responses. Anyone else
-only ever gets aggregates (see MIN_RESPONDENTS_FOR_AGGREGATE), through the portal
-and the documents, never through the admin.
+The admin is the coordinators' tool: they build questionnaires (questions inline), see
+individual responses, open the results page of each questionnaire and export the responses
+(CSV for French Excel, XLSX). Anyone else only ever gets aggregates (see
+MIN_RESPONDENTS_FOR_AGGREGATE and evaluation.results), never through the admin.
 """
 
+from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Case, Count, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_scoping import ProgrammeScopedAdmin, ScopedTabularInline
+from evaluation import exports
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
+from networks.models import Enrolment, Participant
+from sessions.models import Registration
 
 
 @admin.register(Competency)
@@ -22,14 +31,90 @@ class CompetencyAdmin(ProgrammeScopedAdmin):
     search_fields = ("name",)
 
 
+class QuestionInlineForm(forms.ModelForm):
+    """A question row; its kind is frozen once someone answered it (the answers would no longer fit)."""
+
+    class Meta:
+        model = Question
+        fields = ("order", "text", "help_text", "kind", "choices", "required", "competency")
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 40}),
+            "help_text": forms.Textarea(attrs={"rows": 2, "cols": 24}),
+            "choices": forms.Textarea(attrs={"rows": 3, "cols": 24}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "kind" in self.changed_data and self.instance.answers.exists():
+            self.add_error(
+                "kind",
+                _(
+                    "Des participants ont déjà répondu à cette question : son type ne peut plus changer. "
+                    "Ajoutez plutôt une nouvelle question."
+                ),
+            )
+        return cleaned
+
+
 class QuestionInline(ScopedTabularInline):
+    """Build the questionnaire on one page: order, wording, kind, choices (one per line), required, competency."""
+
     model = Question
-    fields = ("order", "text", "kind", "choices", "required", "competency")
+    form = QuestionInlineForm
+    fields = ("order", "text", "help_text", "kind", "choices", "required", "competency")
     parent_choice_filters = {"competency": ("programme", "programme_id")}
+    ordering = ("order",)
+    extra = 1
+
+
+class AudienceSizeMixin:
+    """The number of people each questionnaire is for, computed by the database for the whole list."""
+
+    @staticmethod
+    def audience_size_annotation():
+        everyone = (
+            Participant.objects.filter(
+                enrolment__programme=OuterRef("programme"), enrolment__status=Enrolment.Status.AGREED
+            )
+            .order_by()
+            .values("enrolment__programme")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        present = (
+            Registration.objects.filter(
+                session=OuterRef("session"),
+                attendance=Registration.Attendance.PRESENT,
+                participant__enrolment__status=Enrolment.Status.AGREED,
+            )
+            .order_by()
+            .values("session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Case(
+            When(audience=Questionnaire.Audience.ALL, then=Coalesce(Subquery(everyone), 0)),
+            default=Coalesce(Subquery(present), 0),
+        )
+
+
+@admin.action(description=gettext_lazy("Exporter les réponses (CSV)"))
+def export_responses_csv(modeladmin, request, queryset):
+    questionnaires = list(queryset.order_by("programme_id", "opens_at", "title"))
+    if len(questionnaires) == 1:
+        return exports.csv_response(questionnaires[0])
+    return exports.zip_of_csv_response(questionnaires, "questionnaires-csv.zip")
+
+
+@admin.action(description=gettext_lazy("Exporter les réponses (XLSX, une feuille par questionnaire)"))
+def export_responses_xlsx(modeladmin, request, queryset):
+    questionnaires = list(queryset.order_by("programme_id", "opens_at", "title"))
+    name = exports.filename(questionnaires[0], "xlsx") if len(questionnaires) == 1 else "questionnaires.xlsx"
+    return exports.xlsx_response(questionnaires, name)
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(ProgrammeScopedAdmin):
+class QuestionnaireAdmin(AudienceSizeMixin, ProgrammeScopedAdmin):
     programme_path = "programme"
     list_display = (
         "title",
@@ -39,28 +124,72 @@ class QuestionnaireAdmin(ProgrammeScopedAdmin):
         "audience",
         "opens_at",
         "closes_at",
+        "status_display",
         "question_count",
-        "response_count",
+        "response_rate",
+        "results_link",
     )
     list_filter = ("programme", "kind", "audience")
     list_select_related = ("programme", "session")
     search_fields = ("title", "introduction")
     date_hierarchy = "opens_at"
     autocomplete_fields = ("session",)
+    readonly_fields = ("results_link",)
+    fieldsets = (
+        (None, {"fields": ("programme", "kind", "title", "introduction")}),
+        (
+            _("Public"),
+            {
+                "fields": ("audience", "session"),
+                "description": _(
+                    "« Tous les participants de l'édition », ou « les présents à une session » : ceux dont la "
+                    "présence a été notée à cette session. Un retour sur une session porte sur sa session."
+                ),
+            },
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": ("opens_at", "closes_at"),
+                "description": _(
+                    "Sans date d'ouverture, le questionnaire reste en préparation. Les participants répondent "
+                    "et peuvent modifier leurs réponses de l'ouverture à la clôture."
+                ),
+            },
+        ),
+        (_("Résultats"), {"fields": ("results_link",)}),
+    )
     inlines = (QuestionInline,)
+    actions = (export_responses_csv, export_responses_xlsx)
 
     def annotate_queryset(self, request, queryset):
         return queryset.annotate(
-            question_total=Count("questions", distinct=True), response_total=Count("responses", distinct=True)
+            question_total=Count("questions", distinct=True),
+            response_total=Count("responses", distinct=True),
+            audience_total=self.audience_size_annotation(),
         )
 
     @admin.display(description=_("questions"), ordering="question_total")
     def question_count(self, obj):
         return obj.question_total
 
-    @admin.display(description=_("réponses"), ordering="response_total")
-    def response_count(self, obj):
-        return obj.response_total
+    @admin.display(description=_("réponses / public"), ordering="response_total")
+    def response_rate(self, obj):
+        if not obj.audience_total:
+            return f"{obj.response_total} / 0"
+        return f"{obj.response_total} / {obj.audience_total} ({round(100 * obj.response_total / obj.audience_total)} %)"
+
+    @admin.display(description=_("état"))
+    def status_display(self, obj):
+        return Questionnaire.Status(obj.status()).label
+
+    @admin.display(description=_("résultats"))
+    def results_link(self, obj):
+        if obj is None or not obj.pk:
+            return _("Enregistrez le questionnaire pour voir ses résultats.")
+        return format_html(
+            '<a href="{}">{}</a>', reverse("evaluation_results:questionnaire", args=[obj.pk]), _("Résultats")
+        )
 
 
 @admin.register(Question)
@@ -132,3 +261,6 @@ class FindingAdmin(ProgrammeScopedAdmin):
     list_select_related = ("programme",)
     search_fields = ("title", "body")
     autocomplete_fields = ("evidence_questionnaire", "evidence_session", "evidence_meeting")
+
+
+# Registers « dupliquer l'édition » on the list of editions.

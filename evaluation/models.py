@@ -6,11 +6,12 @@ May use every other app; nothing but the top layer imports it.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Programme
-from networks.models import Participant
-from sessions.models import Session
+from networks.models import Enrolment, Participant
+from sessions.models import Registration, Session
 
 # Results shown to anyone but coordinators are aggregates over at least this many respondents.
 MIN_RESPONDENTS_FOR_AGGREGATE = 5
@@ -41,7 +42,37 @@ class Competency(models.Model):
         return self.name
 
 
+class QuestionnaireQuerySet(models.QuerySet):
+    def published(self):
+        """Questionnaires with an opening date: without one, a questionnaire is still being prepared."""
+        return self.filter(opens_at__isnull=False)
+
+    def open_at(self, now):
+        """Open for answers at ``now``: opened, and not closed yet."""
+        return self.filter(opens_at__lte=now).filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+
+    def for_participant(self, participant):
+        """Questionnaires of the participant's edition whose audience includes them (published or not).
+
+        « Les présents à une session » means: marked present at that session. One query (the
+        attendance is a subquery), whatever the size of the edition.
+        """
+        present_at = Registration.objects.filter(
+            participant_id=participant.pk, attendance=Registration.Attendance.PRESENT
+        ).values("session_id")
+        return self.filter(programme_id=participant.enrolment.programme_id).filter(
+            Q(audience=Questionnaire.Audience.ALL)
+            | Q(audience=Questionnaire.Audience.SESSION_ATTENDEES, session_id__in=present_at)
+        )
+
+
 class Questionnaire(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("en préparation")
+        UPCOMING = "upcoming", _("à venir")
+        OPEN = "open", _("ouvert")
+        CLOSED = "closed", _("clos")
+
     class Kind(models.TextChoices):
         SESSION_FEEDBACK = "session_feedback", _("retour sur une session")
         COMPETENCY_PRE = "competency_pre", _("auto-évaluation des compétences (pré)")
@@ -67,8 +98,22 @@ class Questionnaire(models.Model):
         verbose_name=_("session"),
     )
     audience = models.CharField(_("public"), max_length=30, choices=Audience.choices, default=Audience.ALL)
-    opens_at = models.DateTimeField(_("ouverture"), null=True, blank=True)
-    closes_at = models.DateTimeField(_("clôture"), null=True, blank=True)
+    opens_at = models.DateTimeField(
+        _("ouverture"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Sans date d'ouverture, le questionnaire reste en préparation : les participants ne le voient pas."
+        ),
+    )
+    closes_at = models.DateTimeField(
+        _("clôture"),
+        null=True,
+        blank=True,
+        help_text=_("Les participants peuvent répondre et modifier leurs réponses jusqu'à cette date."),
+    )
+
+    objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("questionnaire")
@@ -95,6 +140,26 @@ class Questionnaire(models.Model):
                 name="questionnaire_closes_after_opening",
                 violation_error_message=_("La clôture doit suivre l'ouverture."),
             ),
+            # The progression pré → post pairs one self-assessment before with one after.
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=Q(kind="competency_pre"),
+                name="questionnaire_one_competency_pre",
+                violation_error_message=_("Cette édition a déjà une auto-évaluation des compétences (pré)."),
+            ),
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=Q(kind="competency_post"),
+                name="questionnaire_one_competency_post",
+                violation_error_message=_("Cette édition a déjà une auto-évaluation des compétences (post)."),
+            ),
+            # The satisfaction of a session is read from its one feedback questionnaire.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(kind="session_feedback"),
+                name="questionnaire_one_feedback_per_session",
+                violation_error_message=_("Cette session a déjà un questionnaire de retour."),
+            ),
         ]
 
     def __str__(self):
@@ -104,6 +169,37 @@ class Questionnaire(models.Model):
         super().clean()
         if self.session_id and self.programme_id and self.session.programme_id != self.programme_id:
             raise ValidationError({"session": _("Cette session appartient à une autre édition.")})
+        if self.audience == self.Audience.SESSION_ATTENDEES and not self.session_id:
+            raise ValidationError({"session": _("Choisissez la session dont les présents répondent.")})
+        if self.kind == self.Kind.SESSION_FEEDBACK and not self.session_id:
+            raise ValidationError({"session": _("Choisissez la session sur laquelle porte ce retour.")})
+
+    def status(self, now=None):
+        """Where the questionnaire stands at ``now``: a :class:`Questionnaire.Status` value."""
+        now = now or timezone.now()
+        if self.opens_at is None:
+            return self.Status.DRAFT
+        if self.opens_at > now:
+            return self.Status.UPCOMING
+        if self.closes_at is not None and self.closes_at <= now:
+            return self.Status.CLOSED
+        return self.Status.OPEN
+
+    def is_open(self, now=None):
+        return self.status(now) == self.Status.OPEN
+
+    def audience_participants(self):
+        """Everyone this questionnaire is for: the participants of the edition's networks in accord,
+        or, for « les présents à une session », those marked present at that session."""
+        participants = Participant.objects.filter(
+            enrolment__programme_id=self.programme_id, enrolment__status=Enrolment.Status.AGREED
+        )
+        if self.audience == self.Audience.SESSION_ATTENDEES:
+            present = Registration.objects.filter(
+                session_id=self.session_id, attendance=Registration.Attendance.PRESENT
+            ).values("participant_id")
+            participants = participants.filter(pk__in=present)
+        return participants
 
 
 class Question(models.Model):
@@ -153,6 +249,13 @@ class Question(models.Model):
                 name="question_competency_is_scale",
                 violation_error_message=_("Une compétence s'évalue sur une échelle de 1 à 5."),
             ),
+            # Each competency is assessed once per questionnaire, so that pré and post pair up.
+            models.UniqueConstraint(
+                fields=["questionnaire", "competency"],
+                condition=Q(competency__isnull=False),
+                name="question_unique_competency",
+                violation_error_message=_("Ce questionnaire évalue déjà cette compétence."),
+            ),
         ]
 
     def __str__(self):
@@ -168,6 +271,16 @@ class Question(models.Model):
             raise ValidationError({"choices": _("Proposez au moins deux choix, un par ligne.")})
         if self.kind not in (self.Kind.SINGLE, self.Kind.MULTIPLE) and self.choices.strip():
             raise ValidationError({"choices": _("Seules les questions à choix proposent des choix.")})
+        if len(set(self.choice_list)) != len(self.choice_list):
+            raise ValidationError({"choices": _("Chaque choix ne doit figurer qu'une fois.")})
+        if self.competency_id and self.kind != self.Kind.SCALE:
+            raise ValidationError({"competency": _("Une compétence s'évalue sur une échelle de 1 à 5.")})
+        if (
+            self.competency_id
+            and self.questionnaire_id
+            and self.competency.programme_id != self.questionnaire.programme_id
+        ):
+            raise ValidationError({"competency": _("Cette compétence appartient à une autre édition.")})
 
 
 class Response(models.Model):
@@ -179,8 +292,9 @@ class Response(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="responses", verbose_name=_("participant")
     )
-    submitted_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # Set by the services (not auto_now): the demo data can then carry its 2018 dates.
+    submitted_at = models.DateTimeField(_("envoyée le"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("réponse")
@@ -246,6 +360,26 @@ class Answer(models.Model):
         super().clean()
         if self.question_id and self.response_id and self.question.questionnaire_id != self.response.questionnaire_id:
             raise ValidationError({"question": _("Cette question appartient à un autre questionnaire.")})
+        if self.question_id:
+            self._clean_shape(self.question)
+
+    def _clean_shape(self, question):
+        """The answer holds what its question's kind asks for, and nothing else."""
+        kind = Question.Kind
+        selected = self.selected if isinstance(self.selected, list) else None
+        if question.kind == kind.SCALE:
+            if self.value not in (1, 2, 3, 4, 5) or self.text or self.selected:
+                raise ValidationError({"value": _("Donnez une note de 1 à 5.")})
+        elif question.kind == kind.TEXT:
+            if not self.text.strip() or self.value is not None or self.selected:
+                raise ValidationError({"text": _("Écrivez votre réponse.")})
+        else:
+            if self.value is not None or self.text or not selected:
+                raise ValidationError({"selected": _("Choisissez parmi les choix proposés.")})
+            if question.kind == kind.SINGLE and len(selected) != 1:
+                raise ValidationError({"selected": _("Choisissez une seule réponse.")})
+            if len(set(selected)) != len(selected) or not set(selected) <= set(question.choice_list):
+                raise ValidationError({"selected": _("Choisissez parmi les choix proposés.")})
 
 
 class Finding(models.Model):

@@ -1,7 +1,13 @@
 """Questionnaires in the member portal (mounted at /portail/questionnaires/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from evaluation import views
 
 app_name = "questionnaires"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.questionnaire_list, name="list"),
+    path("<int:pk>/", views.questionnaire_answer, name="answer"),
+    path("<int:pk>/mes-reponses/", views.my_answers, name="my_answers"),
+]

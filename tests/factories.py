@@ -71,7 +71,12 @@ class StepFactory(factory.django.DjangoModelFactory):
         model = Step
 
     phase = factory.SubFactory(PhaseFactory)
-    letter = factory.Sequence(lambda n: "abcdefghijklmnopqrstuvwxyz"[n % 26] + ("" if n < 26 else str(n // 26)))
+    # Two characters at most (the field's length), unique for 676 steps.
+    letter = factory.Sequence(
+        lambda n: (
+            "abcdefghijklmnopqrstuvwxyz"[n % 26] + ("" if n < 26 else "abcdefghijklmnopqrstuvwxyz"[(n // 26) % 26])
+        )
+    )
     title = factory.Sequence(lambda n: f"Étape {n}")
 
 

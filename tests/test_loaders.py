@@ -12,7 +12,8 @@ from django.test import RequestFactory
 from alliances.management.commands.load_demo import COORDINATOR_EMAIL, DEMO_PASSWORD, SUPERUSER_EMAIL
 from alliances.models import Programme, Step, User
 from alliances.pilot import PILOT_SLUG
-from evaluation.models import Competency
+from evaluation.models import Competency, Question, Questionnaire, Response
+from evaluation.results import programme_results
 from governance.demo import COMMITTEE_MEMBER_EMAIL
 from governance.models import Committee, CommitteeMember, Meeting
 from networks.demo import DEMO_PARTICIPANT_EMAILS
@@ -131,6 +132,35 @@ def assert_pilot_figures():
     assert competencies[0].name == "Comprendre le paysage des partenariats"
     assert competencies[-1].name == "Co-construire sur un territoire"
     assert list(Resource.objects.values_list("url", flat=True)) == [KIT_URL]
+    assert_pilot_questionnaires(programme, competencies)
+
+
+def assert_pilot_questionnaires(programme, competencies):
+    """Feedback for S1–S4 (those present), competencies pré and post, the final evaluation: all in 2018."""
+    questionnaires = Questionnaire.objects.filter(programme=programme)
+    assert questionnaires.count() == 7
+    feedback = questionnaires.filter(kind=Questionnaire.Kind.SESSION_FEEDBACK).order_by("session__number")
+    assert [q.session.code for q in feedback] == ["S1", "S2", "S3", "S4"]
+    assert {q.audience for q in feedback} == {Questionnaire.Audience.SESSION_ATTENDEES}
+    for questionnaire in feedback:
+        assert questionnaire.opens_at.date() == questionnaire.session.starts_at.date()
+        kinds = list(questionnaire.questions.order_by("order").values_list("kind", flat=True))
+        assert kinds.count(Question.Kind.SCALE) == 5 and kinds.count(Question.Kind.TEXT) == 2
+    for kind in (Questionnaire.Kind.COMPETENCY_PRE, Questionnaire.Kind.COMPETENCY_POST):
+        assessment = questionnaires.get(kind=kind)
+        assert assessment.audience == Questionnaire.Audience.ALL
+        questions = list(assessment.questions.order_by("order"))
+        assert [q.competency for q in questions] == competencies
+        assert {q.kind for q in questions} == {Question.Kind.SCALE}
+    pre = questionnaires.get(kind=Questionnaire.Kind.COMPETENCY_PRE)
+    assert pre.closes_at < feedback[0].session.starts_at
+    final = questionnaires.get(kind=Questionnaire.Kind.FINAL)
+    assert {q.kind for q in final.questions.all()} == set(Question.Kind.values)
+    for questionnaire in questionnaires:
+        assert questionnaire.opens_at.year == questionnaire.closes_at.year == 2018
+        assert questionnaire.opens_at < questionnaire.closes_at
+        for asked in questionnaire.questions.all():
+            asked.full_clean()
 
 
 @pytest.mark.parametrize("runs", [1, 2])
@@ -211,6 +241,22 @@ def test_demo_partnerships_and_attendance_are_coherent():
     session_3 = pilot().sessions.get(number=3)
     assert session_3.topic and not session_3.topic_vote_open and session_3.topic_vote_closed_at
     assert TopicVote.objects.count() == participants.count()
+
+
+def test_demo_answers_fit_the_questionnaires_audiences_and_dates():
+    run("load_demo")
+    responses = Response.objects.filter(questionnaire__programme=pilot()).select_related("questionnaire")
+    assert responses.count() > 50
+    for response in responses:
+        questionnaire = response.questionnaire
+        assert questionnaire.opens_at <= response.submitted_at < questionnaire.closes_at
+        if questionnaire.audience == Questionnaire.Audience.SESSION_ATTENDEES:
+            assert Registration.objects.filter(
+                session=questionnaire.session, participant=response.participant_id, attendance="present"
+            ).exists()
+    results = programme_results(pilot(), for_coordinator=False)
+    assert all(row["mean"] is not None for row in results["satisfaction"])
+    assert all(row["n"] >= 5 and row["delta"] is not None for row in results["progression"])
 
 
 def test_demo_rows_pass_model_validation():

@@ -16,6 +16,7 @@ from alliances.management.commands.load_pilot_programme import (
     project_row_count,
 )
 from alliances.pilot import demo_password_hash, upsert_user
+from evaluation import demo as evaluation_demo
 from governance import demo as governance_demo
 from networks import demo as networks_demo
 from networks.models import Enrolment
@@ -46,6 +47,7 @@ def load_demo(password=DEMO_PASSWORD):
     programme.coordinators.add(coordinator)
     participants = networks_demo.load(programme, **credentials)
     sessions_demo.load(programme, participants=participants, coordinator=coordinator)
+    evaluation_demo.load(programme, participants=participants)
     committee_member = governance_demo.load(programme, **credentials)
     accounts = [
         ("Super-administrateur", SUPERUSER_EMAIL),
