@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_scoping import (
@@ -30,6 +32,7 @@ admin.site.index_title = _("Pilotage du programme")
 # --- Inlines contributed by other apps to the edition page ------------------------------
 
 _programme_inlines = []
+_programme_actions = []
 
 
 def register_programme_inline(inline_class):
@@ -40,6 +43,17 @@ def register_programme_inline(inline_class):
     if inline_class not in _programme_inlines:
         _programme_inlines.append(inline_class)
     return inline_class
+
+
+def register_programme_action(func):
+    """Add an admin action (e.g. « dupliquer l'édition ») to the list of editions.
+
+    Called by the admin module of an app that depends on the core; usable as a decorator.
+    The action declares its own permissions (``@admin.action(permissions=[...])``).
+    """
+    if func not in _programme_actions:
+        _programme_actions.append(func)
+    return func
 
 
 # --- Users -------------------------------------------------------------------------------
@@ -193,7 +207,7 @@ class ThemeInline(ScopedTabularInline):
 @admin.register(Programme)
 class ProgrammeAdmin(ProgrammeScopedAdmin):
     programme_path = "pk"
-    list_display = ("name", "starts_on", "ends_on", "pilot_networks", "sponsors")
+    list_display = ("name", "starts_on", "ends_on", "pilot_networks", "recruitment_link", "sponsors")
     list_filter = ("coordinators",)
     search_fields = ("name", "slug", "sponsors")
     date_hierarchy = "starts_on"
@@ -201,7 +215,7 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
     autocomplete_fields = ("coordinators",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "sponsors")}),
-        (_("Calendrier et objectif"), {"fields": ("starts_on", "ends_on", "target_networks")}),
+        (_("Calendrier et objectif"), {"fields": ("starts_on", "ends_on", "target_networks", "recruitment_link")}),
         (_("Équipe"), {"fields": ("coordinators",)}),
     )
 
@@ -210,11 +224,16 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
         # counted by the database. A lookup, not an import: the core imports no app.
         return queryset.annotate(pilot_count=Count("enrolments", filter=Q(enrolments__status="agreed"), distinct=True))
 
+    @property
+    def actions(self):
+        # Read when the list page is built: the actions other apps registered by then.
+        return list(_programme_actions)
+
     def get_inlines(self, request, obj):
         return [PhaseInline, ThemeInline, *_programme_inlines]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "recruitment_link"]
         if not is_superuser(request):
             # Appointing coordinators grants access to an edition: superusers decide it.
             readonly.append("coordinators")
@@ -232,6 +251,13 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
     @admin.display(description=_("réseaux pilotes / visés"), ordering="pilot_count")
     def pilot_networks(self, obj):
         return f"{obj.pilot_count} / {obj.target_networks}"
+
+    @admin.display(description=_("recrutement"))
+    def recruitment_link(self, obj):
+        # The coordinators' funnel page (networks.coordination_urls): a route name, not an import.
+        if obj is None or not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("recruitment:funnel", args=[obj.slug]), _("Entonnoir"))
 
 
 class StepInline(ScopedTabularInline):

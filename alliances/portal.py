@@ -144,8 +144,9 @@ def switch_edition(request):
 def landing(request):
     """Where « / » and a fresh login lead: each person to the space their role opens.
 
-    A participant goes to the portal, a coordinator to the admin, anyone else
-    (a committee member, say) to their profile; logged out, to the login page.
+    A participant goes to the portal, a coordinator to the admin, a committee
+    member to the committee area, anyone else to their profile; logged out, to
+    the login page.
     """
     if not request.user.is_authenticated:
         return redirect("accounts:login")
@@ -153,4 +154,6 @@ def landing(request):
         return redirect("portal:home")
     if request.user.is_staff:
         return redirect("admin:index")
+    if request.user.committee_seats.exists():
+        return redirect("committee:index")
     return redirect("accounts:profile")

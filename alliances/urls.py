@@ -19,6 +19,7 @@ urlpatterns = [
     path("portail/suivi/", include("sessions.followup_urls")),
     path("coordination/evaluation/", include("evaluation.results_urls")),
     path("coordination/reseaux/", include("networks.coordination_urls")),
+    path("comite/enseignements/", include("evaluation.committee_urls")),
     path("comite/", include("governance.urls")),
     path("documents/", include("alliances.document_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

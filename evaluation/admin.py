@@ -264,3 +264,4 @@ class FindingAdmin(ProgrammeScopedAdmin):
 
 
 # Registers « dupliquer l'édition » on the list of editions.
+from evaluation import admin_duplication  # noqa: E402, F401

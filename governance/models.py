@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Programme
@@ -63,6 +65,9 @@ class Committee(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("committee:detail", args=[self.pk])
 
 
 class CommitteeMember(models.Model):
@@ -152,6 +157,9 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.committee} — {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("committee:meeting", args=[self.pk])
+
 
 class MeetingAttendance(models.Model):
     class Status(models.TextChoices):
@@ -213,3 +221,8 @@ class Decision(models.Model):
     @property
     def is_open(self):
         return self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+
+    @property
+    def is_overdue(self):
+        """Still open and past its due date."""
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()

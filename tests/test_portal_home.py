@@ -339,7 +339,11 @@ class TestLanding:
         client.force_login(coordinator)
         assert client.get("/").url == reverse("admin:index")
 
-    def test_committee_member_goes_to_the_profile_not_a_403(self, client):
+    def test_committee_member_goes_to_the_committee_area_not_a_403(self, client):
         member = factories.CommitteeMemberFactory(user=factories.UserFactory())
         client.force_login(member.user)
+        assert client.get("/").url == reverse("committee:index")
+
+    def test_anyone_else_goes_to_their_profile(self, client):
+        client.force_login(factories.UserFactory())
         assert client.get("/").url == reverse("accounts:profile")

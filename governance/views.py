@@ -1,0 +1,140 @@
+"""The committee area (/comite/): committees, meetings, the decisions log and the edition's documents.
+
+Read-only: coordinators record agendas, minutes, attendance and decisions in the
+admin. Every view goes through ``committee_area_required`` and fetches its object
+among the committees the viewer may see (see ``governance/access.py``), so another
+committee's page is a 404.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from alliances.documents import committee_documents, report_title
+from governance import selectors
+from governance.access import committee_area_required
+from governance.forms import CommitteeSearchForm, DecisionFilterForm
+from governance.models import Meeting
+
+PAGE_SIZE = 25
+SEARCH_FROM = 6  # committees: fewer need no search box
+
+# The download view of documents is built by the documents work (route ``documents:download``).
+# Until that route exists the list shows the documents without links (see ``_download_url``).
+DOWNLOAD_URL_NAME = "documents:download"
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _committee_context(request, committee, active):
+    viewer = request.committee_viewer
+    return {
+        "committee": committee,
+        "programme": committee.programme,
+        "sits_on": viewer.sits_on(committee.pk),
+        "active_tab": active,
+    }
+
+
+@committee_area_required
+def index(request):
+    """The committees the viewer sits on (every edition), and those of the editions they coordinate."""
+    viewer = request.committee_viewer
+    form = CommitteeSearchForm(request.GET or None)
+    committees = viewer.committees()
+    search = form.search()
+    if search:
+        committees = committees.filter(
+            Q(name__icontains=search) | Q(programme__name__icontains=search) | Q(mission__icontains=search)
+        )
+    page = _page(request, selectors.committees_overview(committees, user=request.user))
+    return render(
+        request,
+        "governance/index.html",
+        {
+            "page": page,
+            "form": form,
+            "filtered": bool(search),
+            # Searching helps coordinators of several editions, not a member of two committees.
+            "show_search": bool(search) or page.paginator.count > SEARCH_FROM,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@committee_area_required
+def committee_detail(request, pk):
+    """A committee: its members and its meetings, latest first."""
+    committee = request.committee_viewer.get_committee(pk)
+    context = _committee_context(request, committee, "meetings")
+    context.update(
+        members=list(selectors.committee_members(committee)),
+        page=_page(request, selectors.committee_meetings(committee)),
+        today=timezone.localdate(),
+    )
+    return render(request, "governance/committee_detail.html", context)
+
+
+@committee_area_required
+def meeting_detail(request, pk):
+    """A meeting: agenda, minutes, attendance of every member, and its decisions."""
+    meeting = Meeting.objects.filter(pk=pk).select_related("committee__programme").first()
+    viewer = request.committee_viewer
+    if meeting is None or not viewer.may_view_committee(meeting.committee_id, meeting.committee.programme_id):
+        raise Http404
+    committee = meeting.committee
+    rows, totals = selectors.meeting_attendance(meeting)
+    context = _committee_context(request, committee, "meetings")
+    context.update(
+        meeting=meeting,
+        attendance=rows,
+        totals=totals,
+        decisions=list(selectors.meeting_decisions(meeting)),
+    )
+    return render(request, "governance/meeting_detail.html", context)
+
+
+@committee_area_required
+def decision_log(request, pk):
+    """The decisions taken across the committee's meetings: owner, due date, status; overdue ones highlighted."""
+    committee = request.committee_viewer.get_committee(pk)
+    form = DecisionFilterForm(request.GET or None)
+    filters = form.values()
+    decisions = selectors.committee_decisions(committee, status=filters["status"], search=filters["search"])
+    context = _committee_context(request, committee, "decisions")
+    context.update(
+        form=form,
+        page=_page(request, decisions),
+        filtered=bool(filters["status"] or filters["search"]),
+        today=timezone.localdate(),
+    )
+    return render(request, "governance/decision_log.html", context)
+
+
+def _download_url(report):
+    """The download link of a ready document, or None while the documents' download view does not exist yet."""
+    try:
+        return reverse(DOWNLOAD_URL_NAME, args=[report.pk])
+    except NoReverseMatch:
+        # The documents work has not mounted ``documents:download`` yet: list without links.
+        return None
+
+
+@committee_area_required
+def documents(request, pk):
+    """The edition's documents ready to read that committees may see (dashboard, evaluation report,
+    meeting packs: the kinds registered as committee-visible), the same the download view lets them open."""
+    committee = request.committee_viewer.get_committee(pk)
+    page = _page(request, committee_documents(committee.programme))
+    page.object_list = list(page.object_list)
+    for report in page.object_list:
+        report.title = report_title(report)
+        report.download_url = _download_url(report)
+    context = _committee_context(request, committee, "documents")
+    context.update(page=page, links_available=any(r.download_url for r in page.object_list))
+    return render(request, "governance/documents.html", context)
