@@ -196,7 +196,7 @@ def test_detail_shows_the_session(logged_in, programme, session):
         "https://visio.example.org/s2",
         "Modèles socio-économiques associatifs",
         "https://kit.example.org/",
-        with_file.file.url,
+        reverse("community:resource_download", args=[with_file.pk]),  # served by a view that checks access
         reverse("sessions:ics", args=[session.pk]),
         "Je participe",
     ):
