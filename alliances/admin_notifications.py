@@ -1,9 +1,65 @@
-"""The email log: notifications in the admin."""
+"""The email log: notifications in the admin, with the « Renvoyer » action.
 
-from django.contrib import admin
+Every reminder and announcement the jobs send is recorded here (see
+``alliances/notifications.py``): coordinators see, for the editions they
+coordinate, what left, what failed and why, and resend a failed message once
+the cause is fixed (a wrong address corrected, for instance).
+"""
 
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Q
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from alliances import notifications
 from alliances.admin_scoping import ProgrammeScopedAdmin
 from alliances.models import Notification
+from alliances.tasks import dispatch_to_workers
+
+KIND_LABELS = {
+    "session_reminder": _("rappel de session"),
+    "announcement": _("annonce"),
+    "meeting_reminder": _("rappel de réunion de comité"),
+    "questionnaire_reminder": _("rappel de questionnaire"),
+}
+
+
+def kind_label(kind):
+    family, _sep, days = kind.partition(":")
+    label = str(KIND_LABELS.get(family, family))
+    return f"{label} (J-{days})" if days else label
+
+
+class KindFilter(admin.SimpleListFilter):
+    """By family (« rappel de session »…), whatever the offset (J-7, J-1)."""
+
+    title = _("type")
+    parameter_name = "famille"
+
+    def lookups(self, request, model_admin):
+        return list(KIND_LABELS.items())
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(Q(kind=self.value()) | Q(kind__startswith=f"{self.value()}:"))
+
+
+class ErrorFilter(admin.SimpleListFilter):
+    title = _("incident")
+    parameter_name = "incident"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("avec une erreur")), ("non", _("sans erreur"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.exclude(last_error="")
+        if self.value() == "non":
+            return queryset.filter(last_error="")
+        return queryset
 
 
 @admin.register(Notification)
@@ -11,15 +67,17 @@ class NotificationAdmin(ProgrammeScopedAdmin):
     """The email log: every notification, its state and its last error. Written by the jobs, read here."""
 
     programme_path = "programme"
-    list_display = ("kind", "recipient", "programme", "status", "due_at", "sent_at", "attempts")
-    list_filter = ("status", "kind", "programme")
+    list_display = ("kind_display", "recipient", "programme", "status", "due_at", "sent_at", "attempts", "error")
+    list_filter = ("status", KindFilter, ErrorFilter, "programme", "sent_at")
     list_select_related = ("recipient", "programme")
-    search_fields = ("recipient__email", "recipient__last_name", "kind")
+    search_fields = ("recipient__email", "recipient__last_name", "kind", "last_error")
     date_hierarchy = "due_at"
+    actions = ("resend",)
     readonly_fields = (
         "kind",
         "content_type",
         "object_id",
+        "about",
         "recipient",
         "programme",
         "status",
@@ -33,3 +91,46 @@ class NotificationAdmin(ProgrammeScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("type"), ordering="kind")
+    def kind_display(self, obj):
+        return kind_label(obj.kind)
+
+    @admin.display(description=_("dernière erreur"))
+    def error(self, obj):
+        return Truncator(obj.last_error).chars(80)
+
+    @admin.display(description=_("objet"))
+    def about(self, obj):
+        model = obj.content_type.model_class()
+        target = model._default_manager.filter(pk=obj.object_id).first() if model else None
+        return str(target) if target is not None else "—"
+
+    @admin.action(description=_("Renvoyer"), permissions=["change"])
+    def resend(self, request, queryset):
+        """Send the selected finished notifications again (failed, sent or cancelled ones)."""
+        skipped = queryset.exclude(status__in=notifications.RESENDABLE).count()
+        with transaction.atomic():
+            ids = notifications.notifications_resend(queryset=queryset)
+            for chunk in notifications.chunked(ids, notifications.batch_size()):
+                dispatch_to_workers(chunk)  # queued once this transaction commits
+        if ids:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail remis en file d'envoi.", "%(count)d e-mails remis en file d'envoi.", len(ids)
+                )
+                % {"count": len(ids)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail ignoré : il est déjà en attente ou en cours d'envoi.",
+                    "%(count)d e-mails ignorés : ils sont déjà en attente ou en cours d'envoi.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

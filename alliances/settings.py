@@ -177,6 +177,14 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"CSRF_TRUSTED_ORIGINS items must start with http:// or https:// (e.g. https://example.org), got {_origin!r}."
         )
 
+# The public address of the platform, for links in emails sent outside a request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if SITE_URL is not None and not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must start with http:// or https:// (e.g. https://example.org), got {SITE_URL!r}."
+    )
+SITE_URL = SITE_URL.rstrip("/") if SITE_URL else ""
+
 # --- Applications ------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -341,6 +349,14 @@ CELERY_IMPORTS = ["alliances.document_tasks"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be greater than CELERY_TASK_SOFT_TIME_LIMIT.")
+
+# --- Notifications (alliances/notifications.py) --------------------------------------
+
+# A message claimed by a worker that died is taken back after this many seconds.
+NOTIFICATIONS_CLAIM_TIMEOUT = env_int("NOTIFICATIONS_CLAIM_TIMEOUT", 600, minimum=1)
+NOTIFICATIONS_BATCH_SIZE = 200  # messages per task and per SMTP connection
+EMAIL_TIMEOUT = 30  # seconds, for each SMTP operation
+COMMITTEE_PACK_DAYS_BEFORE = 7  # when an edition sets no meeting reminder offset
 
 # --- Forms -------------------------------------------------------------------------
 

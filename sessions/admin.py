@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -32,6 +33,7 @@ from sessions.models import (
     TopicVote,
 )
 from sessions.services import calendar_feed_regenerate
+from sessions.tasks import send_announcement
 
 
 @register_programme_inline
@@ -235,6 +237,31 @@ class AnnouncementAdmin(ProgrammeScopedAdmin):
     list_select_related = ("programme", "author")
     search_fields = ("title", "body")
     date_hierarchy = "published_at"
+    actions = ("send_by_email_now",)
+
+    @admin.action(description=_("Envoyer par e-mail maintenant"), permissions=["change"])
+    def send_by_email_now(self, request, queryset):
+        """Email the selected announcements now (the job only emails recent ones); never twice to a person."""
+        published = list(queryset.filter(published_at__lte=timezone.now()).values_list("pk", flat=True))
+        for pk in published:
+            send_announcement.delay_on_commit(pk)
+        if published:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d annonce part par e-mail aux participants qui ne l'ont pas encore reçue.",
+                    "%(count)d annonces partent par e-mail aux participants qui ne les ont pas encore reçues.",
+                    len(published),
+                )
+                % {"count": len(published)},
+                messages.SUCCESS,
+            )
+        if len(published) < queryset.count():
+            self.message_user(
+                request,
+                _("Les annonces dont la date de publication n'est pas encore arrivée partiront à cette date."),
+                messages.WARNING,
+            )
 
 
 @admin.register(CalendarFeed)

@@ -1,0 +1,99 @@
+"""Questionnaire reminders, sent through the core's notifications (the hook for evaluation).
+
+Found by :func:`alliances.notifications.sources` (autodiscovery of ``reminders``
+modules: nothing imports this module, as nothing but the top layer may import
+evaluation). A questionnaire that is open (published, ``opens_at`` passed, not
+closed: :meth:`Questionnaire.is_open`) and has a closing date is reminded « J-n »
+before closing, for each n of :data:`QUESTIONNAIRE_REMINDER_DAYS`, at 8:00, to
+the people of its audience (:meth:`Questionnaire.audience_participants`: the
+edition's participants, or those present at its session) with an active account
+who have not answered (no ``Response``) and keep « questionnaires » on.
+
+Whether the questionnaire is still open and the person has still not answered is
+checked again at send time. A questionnaire still in preparation (no opening
+date) is never reminded.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from alliances import notifications
+from evaluation.models import Questionnaire, Response
+
+QUESTIONNAIRE_REMINDER = "questionnaire_reminder"
+QUESTIONNAIRE_REMINDER_DAYS = [7, 1]
+HORIZON = dt.timedelta(days=367)
+
+
+def not_answered(questionnaire):
+    """Participants of the audience, with an active account and « questionnaires » on, who have not answered."""
+    answered = Response.objects.filter(questionnaire=questionnaire).values("participant_id")
+    return (
+        questionnaire.audience_participants()
+        .filter(user__is_active=True, user__notify_questionnaires=True)
+        .exclude(pk__in=answered)
+    )
+
+
+@notifications.register
+class QuestionnaireReminders(notifications.Source):
+    kind = QUESTIONNAIRE_REMINDER
+
+    def find_due(self, *, now):
+        questionnaires = Questionnaire.objects.published().open_at(now).filter(closes_at__lte=now + HORIZON)
+        for questionnaire in questionnaires:
+            day = timezone.localdate(questionnaire.closes_at)
+            days = notifications.current_offset(
+                day, QUESTIONNAIRE_REMINDER_DAYS, now=now, deadline=questionnaire.closes_at
+            )
+            if days is None:
+                continue
+            due_at = max(notifications.reminder_due_at(day, days), questionnaire.opens_at)
+            for user_id in not_answered(questionnaire).values_list("user_id", flat=True).distinct():
+                yield notifications.due(
+                    questionnaire,
+                    kind=f"{self.kind}:{days}",
+                    recipient_id=user_id,
+                    programme_id=questionnaire.programme_id,
+                    due_at=due_at,
+                )
+
+    def build(self, items, *, now):
+        groups = notifications.group_by_object(items)
+        questionnaires = Questionnaire.objects.select_related("programme", "session").in_bulk(
+            {object_id for _kind, object_id in groups}
+        )
+        messages = {}
+        for (kind, questionnaire_id), group in groups.items():
+            questionnaire = questionnaires.get(questionnaire_id)
+            if questionnaire is None:
+                continue
+            if not questionnaire.is_open(now):
+                continue  # unpublished or closed meanwhile: cancelled
+            day = timezone.localdate(questionnaire.closes_at) if questionnaire.closes_at else None
+            outcome = notifications.reminder_outcome(
+                kind, day, QUESTIONNAIRE_REMINDER_DAYS, now=now, deadline=questionnaire.closes_at
+            )
+            if outcome is not True:
+                messages.update({n.pk: outcome for n in group})
+                continue
+            waiting = set(
+                not_answered(questionnaire)
+                .filter(user_id__in=[n.recipient_id for n in group])
+                .values_list("user_id", flat=True)
+            )
+            renderer = notifications.EmailRenderer(
+                "questionnaire_reminder",
+                {
+                    "questionnaire": questionnaire,
+                    "questionnaire_url": notifications.absolute_url(
+                        "questionnaires:answer", questionnaire.pk, fallback="/portail/questionnaires/"
+                    ),
+                },
+                programme=questionnaire.programme,
+            )
+            for notification in group:
+                if notification.recipient_id in waiting:
+                    messages[notification.pk] = renderer.email(notification)
+        return messages

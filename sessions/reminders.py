@@ -1,0 +1,233 @@
+"""Session reminders and announcement emails, sent through the core's notifications.
+
+Found by :func:`alliances.notifications.sources` (autodiscovery of ``reminders``
+modules); the mechanism — recording, claiming, batches, retries — lives there.
+
+Session reminders « J-n » (``Programme.session_reminder_offsets``, 7 and 1 by
+default) go at 8:00 on the n-th day before the session, to the edition's
+participants (networks in « accord », active accounts) who keep
+« rappels des sessions » on:
+
+* RSVP pending (« invité », or no registration yet): a message asking them to
+  answer, with links to the session's page where they confirm or decline;
+* confirmed: the practical reminder (date, place, link);
+* declined: nothing.
+
+Both carry the session's ``.ics`` (with its alarm the day before, see
+``sessions/calendar.py``). The RSVP is read again at send time, so a
+participant who answers between the job's runs gets the right message, and
+one who declines in the meantime gets none.
+
+Announcements published by coordinators are emailed once to the edition's
+participants who keep « actualités de la communauté » on: the job picks up those
+published in the last :data:`ANNOUNCEMENT_WINDOW`; the admin action « Envoyer
+par e-mail maintenant » sends an older one on demand (still once per person).
+"""
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.text import slugify
+
+from alliances import notifications
+from alliances.models import Notification
+from networks.models import Enrolment, Participant
+from sessions.calendar import build_calendar
+from sessions.models import Announcement, Registration, Session
+
+SESSION_REMINDER = "session_reminder"
+ANNOUNCEMENT = "announcement"
+#: The job emails announcements published this recently (older ones only through the admin action).
+ANNOUNCEMENT_WINDOW = dt.timedelta(days=3)
+#: Reminders are looked for this far ahead (offsets are at most 365 days).
+HORIZON = dt.timedelta(days=367)
+ICS_MIMETYPE = "text/calendar"
+
+
+def edition_participants(programme_id):
+    """Participants of an edition's pilot networks with an active account: who the emails are for."""
+    return Participant.objects.filter(
+        enrolment__programme_id=programme_id, enrolment__status=Enrolment.Status.AGREED, user__is_active=True
+    )
+
+
+def _offsets(programme):
+    try:
+        return programme.session_reminder_offsets
+    except Exception:  # an invalid value stored outside the form: no reminders rather than a crash
+        return []
+
+
+def _session_day(session):
+    return timezone.localdate(session.starts_at) if session.starts_at else None
+
+
+@notifications.register
+class SessionReminders(notifications.Source):
+    kind = SESSION_REMINDER
+
+    def find_due(self, *, now):
+        sessions = Session.objects.filter(starts_at__gt=now, starts_at__lte=now + HORIZON).select_related("programme")
+        for session in sessions:
+            day = _session_day(session)
+            days = notifications.current_offset(day, _offsets(session.programme), now=now, deadline=session.starts_at)
+            if days is None:
+                continue
+            declined = Registration.objects.filter(session=session, rsvp=Registration.Rsvp.DECLINED).values(
+                "participant_id"
+            )
+            recipients = (
+                edition_participants(session.programme_id)
+                .filter(user__notify_session_reminders=True)
+                .exclude(pk__in=declined)
+                .values_list("user_id", flat=True)
+                .distinct()
+            )
+            due_at = notifications.reminder_due_at(day, days)
+            for user_id in recipients:
+                yield notifications.due(
+                    session,
+                    kind=f"{self.kind}:{days}",
+                    recipient_id=user_id,
+                    programme_id=session.programme_id,
+                    due_at=due_at,
+                )
+
+    def build(self, items, *, now):
+        groups = notifications.group_by_object(items)
+        sessions = Session.objects.select_related("programme").in_bulk({object_id for _kind, object_id in groups})
+        messages = {}
+        for (kind, session_id), group in groups.items():
+            session = sessions.get(session_id)
+            if session is None:
+                continue  # deleted: cancelled
+            outcome = notifications.reminder_outcome(
+                kind, _session_day(session), _offsets(session.programme), now=now, deadline=session.starts_at
+            )
+            if outcome is not True:
+                messages.update({n.pk: outcome for n in group})
+                continue
+            messages.update(self._emails(session, group))
+        return messages
+
+    def _emails(self, session, group):
+        user_ids = [n.recipient_id for n in group]
+        members = set(
+            edition_participants(session.programme_id).filter(user_id__in=user_ids).values_list("user_id", flat=True)
+        )
+        rsvps = dict(
+            Registration.objects.filter(session=session, participant__user_id__in=user_ids).values_list(
+                "participant__user_id", "rsvp"
+            )
+        )
+        detail_url = notifications.absolute_url("sessions:detail", session.pk)
+        ics = build_calendar([session], name=str(session), detail_url=lambda _session: detail_url)
+        attachment = (f"{session.programme.slug}-{slugify(session.code) or session.pk}.ics", ics, ICS_MIMETYPE)
+        context = {
+            "session": session,
+            "detail_url": detail_url,
+            "confirm_url": f"{detail_url}?reponse=confirmed#ma-reponse",
+            "decline_url": f"{detail_url}?reponse=declined#ma-reponse",
+            "ics_url": notifications.absolute_url("sessions:ics", session.pk),
+        }
+        renderers = {
+            template: notifications.EmailRenderer(
+                template, context, programme=session.programme, attachments=[attachment]
+            )
+            for template in ("session_reminder", "session_rsvp_request")
+        }
+        messages = {}
+        for notification in group:
+            user = notification.recipient
+            rsvp = rsvps.get(user.pk, Registration.Rsvp.INVITED)
+            wanted = user.is_active and user.notify_session_reminders and user.pk in members
+            if not wanted or rsvp == Registration.Rsvp.DECLINED:
+                messages[notification.pk] = notifications.CANCEL
+            else:
+                template = "session_reminder" if rsvp == Registration.Rsvp.CONFIRMED else "session_rsvp_request"
+                messages[notification.pk] = renderers[template].email(notification)
+        return messages
+
+
+def _announcement_recipients(announcement):
+    return (
+        edition_participants(announcement.programme_id)
+        .filter(user__notify_announcements=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def _announcement_notifications(announcement):
+    return [
+        notifications.due(
+            announcement,
+            kind=ANNOUNCEMENT,
+            recipient_id=user_id,
+            programme_id=announcement.programme_id,
+            due_at=announcement.published_at,
+        )
+        for user_id in _announcement_recipients(announcement)
+    ]
+
+
+@notifications.register
+class AnnouncementEmails(notifications.Source):
+    kind = ANNOUNCEMENT
+
+    def find_due(self, *, now):
+        recent = Announcement.objects.filter(published_at__lte=now, published_at__gt=now - ANNOUNCEMENT_WINDOW)
+        for announcement in recent:
+            yield from _announcement_notifications(announcement)
+
+    def build(self, items, *, now):
+        groups = notifications.group_by_object(items)
+        announcements = Announcement.objects.select_related("programme", "author").in_bulk(
+            {object_id for _kind, object_id in groups}
+        )
+        list_url = notifications.absolute_url("community:announcements", fallback="/portail/")
+        messages = {}
+        for (_kind, announcement_id), group in groups.items():
+            announcement = announcements.get(announcement_id)
+            if announcement is None:
+                continue
+            if announcement.published_at > now:
+                messages.update({n.pk: notifications.Defer(announcement.published_at) for n in group})
+                continue
+            members = set(
+                edition_participants(announcement.programme_id)
+                .filter(user_id__in=[n.recipient_id for n in group])
+                .values_list("user_id", flat=True)
+            )
+            renderer = notifications.EmailRenderer(
+                "announcement",
+                {"announcement": announcement, "announcements_url": list_url},
+                programme=announcement.programme,
+            )
+            for notification in group:
+                user = notification.recipient
+                if user.is_active and user.notify_announcements and user.pk in members:
+                    messages[notification.pk] = renderer.email(notification)
+        return messages
+
+
+def announcement_queue(*, announcement):
+    """Record the announcement's email for each participant who has not had it; returns the ids to send.
+
+    For the admin action « Envoyer par e-mail maintenant »: works whatever the
+    announcement's age, and never emails a person twice (the unique record).
+    Not before its publication date: the job sends it then.
+    """
+    now = timezone.now()
+    if announcement.published_at <= now:
+        notifications.create_due(now=now, candidates=_announcement_notifications(announcement))
+    return list(
+        Notification.objects.filter(
+            kind=ANNOUNCEMENT,
+            content_type=ContentType.objects.get_for_model(Announcement),
+            object_id=announcement.pk,
+            status=Notification.Status.PENDING,
+            due_at__lte=now,
+        ).values_list("pk", flat=True)
+    )
