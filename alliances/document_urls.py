@@ -1,7 +1,14 @@
 """Documents: launch, status, download, and the dashboard as a web page (mounted at /documents/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from alliances import document_views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", document_views.status, name="status"),
+    path("<int:pk>/telecharger/", document_views.download, name="download"),
+    path("produire/", document_views.launch, name="launch"),
+    path("tableau-de-bord/<slug:slug>/", document_views.dashboard, name="dashboard"),
+]

@@ -26,6 +26,12 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    # Uploaded media in DEBUG only (production serves none). Generated documents (media/reports/)
+    # are excluded: they are served by documents:download, which checks who asks.
+    import re
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from django.urls import re_path
+
+    from alliances.document_views import debug_media
+
+    urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", debug_media)]

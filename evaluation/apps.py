@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Évaluation")
+
+    def ready(self):
+        # The dashboard, the evaluation report and the committee pack join the core's document
+        # registry; the pack's e-mails join the notification sources (evaluation.committee_packs).
+        from evaluation.documents import register_documents
+
+        register_documents()

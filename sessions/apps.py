@@ -7,3 +7,9 @@ class SessionsConfig(AppConfig):
     # The default label "sessions" clashes with django.contrib.sessions.
     label = "programme_sessions"
     verbose_name = _("Sessions")
+
+    def ready(self):
+        # The attendance sheet and certificate join the core's document registry.
+        from sessions.documents import register_documents
+
+        register_documents()

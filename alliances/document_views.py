@@ -1,0 +1,261 @@
+"""Documents on the web (the core's top layer: it may use every app): download, status, launch, dashboard page.
+
+Who may do what:
+
+* the coordinators of an edition (superusers: every edition) download, follow and launch all its
+  documents, and see its dashboard page;
+* the committee members of an edition (a seat with their account on one of its committees)
+  download its *committee-visible* documents (dashboard, evaluation report, meeting packs —
+  not attendance sheets or certificates) and see its dashboard page;
+* logged out → login page; anyone else → 404 for a document (no leak: by id as by file URL,
+  since files are only served here), 403 for the launch and dashboard pages when the person
+  coordinates nothing and sits on no committee, 404 for an edition that is not theirs.
+
+Stored files are never served through ``MEDIA_URL``: production serves no media at all, and
+the DEBUG media route of ``alliances/urls.py`` (:func:`debug_media`) refuses ``reports/``.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.static import serve
+
+from alliances.documents import (
+    DocumentError,
+    committee_visible_codes,
+    get_kind,
+    kind_label,
+    report_filename,
+    report_request,
+    report_title,
+    safe_media_path,
+)
+from alliances.models import Programme, Report
+from evaluation.dashboard import programme_dashboard
+from governance.models import CommitteeMember
+
+RECENT_DOCUMENTS = 10
+# While a document is being rendered, its status page reloads itself every few seconds.
+STATUS_REFRESH_SECONDS = 3
+
+
+class DocumentAccess:
+    """What one user may reach of the documents; each answer costs at most one query, cached."""
+
+    def __init__(self, user):
+        self.user = user
+        self._coordinated = None
+        self._committee_programmes = None
+
+    @property
+    def is_superuser(self):
+        return self.user.is_active and self.user.is_superuser
+
+    def coordinated_ids(self):
+        """The editions the user coordinates (superusers aside: they reach every edition)."""
+        if self._coordinated is None:
+            self._coordinated = (
+                frozenset(self.user.coordinated_programmes().order_by().values_list("pk", flat=True))
+                if self.user.is_active and not self.is_superuser
+                else frozenset()
+            )
+        return self._coordinated
+
+    def committee_programme_ids(self):
+        if self._committee_programmes is None:
+            self._committee_programmes = (
+                frozenset(
+                    CommitteeMember.objects.filter(user=self.user)
+                    .order_by()
+                    .values_list("committee__programme_id", flat=True)
+                )
+                if self.user.is_active
+                else frozenset()
+            )
+        return self._committee_programmes
+
+    def coordinates(self, programme_id):
+        return self.is_superuser or programme_id in self.coordinated_ids()
+
+    def sits_in(self, programme_id):
+        return programme_id in self.committee_programme_ids()
+
+    def may_enter(self):
+        """Coordinates an edition or sits on a committee: the documents pages are for them."""
+        return self.is_superuser or bool(self.coordinated_ids()) or bool(self.committee_programme_ids())
+
+    def may_read(self, report):
+        if self.coordinates(report.programme_id):
+            return True
+        return report.kind in committee_visible_codes() and self.sits_in(report.programme_id)
+
+
+def _login_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.document_access = DocumentAccess(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _readable_report(request, pk, **filters):
+    report = Report.objects.filter(pk=pk, **filters).select_related("programme").first()
+    if report is None or not request.document_access.may_read(report):
+        raise Http404
+    return report
+
+
+# --- Download and status ------------------------------------------------------------------
+
+
+@_login_required
+def download(request, pk):
+    """The PDF as an attachment with a readable, safe name; 404 for anyone who may not read it."""
+    report = _readable_report(request, pk, status=Report.Status.READY)
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Ce document n'est plus disponible : relancez sa production.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=report_filename(report), content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _status_data(report):
+    return {
+        "id": report.pk,
+        "kind": report.kind,
+        "title": report_title(report),
+        "status": report.status,
+        "status_label": str(report.get_status_display()),
+        "error": report.error,
+        "pages": report.pages,
+        "download_url": reverse("documents:download", args=[report.pk])
+        if report.status == Report.Status.READY
+        else None,
+    }
+
+
+@_login_required
+def status(request, pk):
+    """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``)."""
+    report = _readable_report(request, pk)
+    data = _status_data(report)
+    if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(data)
+    pending = report.status in (Report.Status.PENDING, Report.Status.RUNNING)
+    response = render(
+        request,
+        "documents/status.html",
+        {
+            "report": report,
+            "data": data,
+            "pending": pending,
+            "refresh_seconds": STATUS_REFRESH_SECONDS,
+            "may_launch": request.document_access.coordinates(report.programme_id),
+        },
+    )
+    if pending:
+        # The browser reloads the page by itself (the Refresh header: no script needed).
+        response["Refresh"] = str(STATUS_REFRESH_SECONDS)
+    return response
+
+
+# --- Launch (coordinators) -------------------------------------------------------------------
+
+
+def _back(request, fallback):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+@_login_required
+def launch(request):
+    """A coordinator asks for a document (kind, edition and the kind's parameters, from a form)."""
+    access = request.document_access
+    if not (access.is_superuser or access.coordinated_ids()):
+        raise PermissionDenied
+    programme = Programme.objects.filter(pk=request.POST.get("programme") or 0).first()
+    if programme is None or not access.coordinates(programme.pk):
+        raise Http404
+    fallback = reverse("documents:dashboard", args=[programme.slug])
+    try:
+        kind = get_kind(request.POST.get("kind", ""))
+        raw = {p.name: request.POST.get(p.name, "") for p in kind.parameters}
+        report = report_request(kind=kind.code, programme=programme, parameters=raw, requested_by=request.user)
+    except DocumentError as error:
+        messages.error(request, str(error))
+        return _back(request, fallback)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, fallback)
+    messages.success(
+        request,
+        _("« %(title)s » est en cours de production : cette page se met à jour toute seule.")
+        % {"title": report_title(report)},
+    )
+    return redirect("documents:status", pk=report.pk)
+
+
+# --- The dashboard as a web page ------------------------------------------------------------
+
+
+@_login_required
+def dashboard(request, slug):
+    """The programme dashboard, same sections and charts as the PDF, for its coordinators and committee members."""
+    access = request.document_access
+    if not access.may_enter():
+        raise PermissionDenied
+    programme = get_object_or_404(Programme, slug=slug)
+    coordinator = access.coordinates(programme.pk)
+    if not (coordinator or access.sits_in(programme.pk)):
+        raise Http404
+    documents = Report.objects.filter(programme=programme).select_related("requested_by")
+    if not coordinator:
+        documents = documents.filter(status=Report.Status.READY, kind__in=committee_visible_codes())
+    recent = list(documents.order_by("-created_at", "-pk")[:RECENT_DOCUMENTS])
+    for report in recent:
+        report.label = kind_label(report.kind)
+        report.title = report_title(report)
+    return render(
+        request,
+        "documents/dashboard_page.html",
+        {
+            "programme": programme,
+            # What committee members read: questionnaire aggregates under 5 respondents withheld, as in the PDF.
+            "dashboard": programme_dashboard(programme, for_coordinator=False),
+            "is_coordinator": coordinator,
+            "recent": recent,
+        },
+    )
+
+
+# --- DEBUG media ---------------------------------------------------------------------------
+
+
+def debug_media(request, path):
+    """Media files in DEBUG only (uploads such as resources), never the generated documents.
+
+    The path is normalised first, so « resources/../reports/… » is refused too.
+    """
+    normalised = safe_media_path(path)
+    if normalised == "reports" or normalised.startswith("reports/"):
+        raise Http404
+    return serve(request, normalised, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,409 @@
+"""The document pipeline: a registry of document kinds, HTML → PDF with WeasyPrint, and the Report services.
+
+The core imports no app (DESIGN §2): each app registers the documents it knows how to build
+from its ``AppConfig.ready()`` with :func:`register`, giving
+
+* a kind code (stored in ``Report.kind``) and a French label;
+* ``build_context(programme, parameters, report=None)``, which gathers the data (in a bounded
+  number of queries) and returns the template context (``report`` is the Report being rendered,
+  None for a web page);
+* the template name (under ``templates/documents/``, extending ``documents/base_print.html``);
+* who may see it: ``committee_visible`` documents are offered to the committee members of the
+  programme; the others (attendance sheets, certificates: personal data) to its coordinators only;
+* the parameters it needs (a session, a participant, a committee…), each with its own cleaning.
+
+One rendering path serves the Celery task, the admin, the coordinator pages and the
+``render_report`` command: :func:`report_request` records a :class:`~alliances.models.Report`
+and queues :func:`report_render` after the transaction commits; :func:`report_render` claims
+the report (PENDING → RUNNING, one worker only), builds the PDF, stores it under an unguessable
+name and marks it READY, or FAILED with the error message. Rendering a READY report again does
+nothing unless forced, so a duplicated or retried task is harmless.
+
+WeasyPrint never touches the network: :class:`LocalOnlyURLFetcher` refuses every URL that is not a
+``data:`` URI or a file inside the project's static folders.
+"""
+
+import datetime as dt
+import functools
+import logging
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from alliances.models import Programme, Report
+
+logger = logging.getLogger(__name__)
+
+PRINT_STYLESHEET = "css/print.css"
+# Keys of Report.parameters written by the pipeline itself, never by a kind's parameters.
+RESERVED_PARAMETERS = frozenset({"title", "snapshot"})
+
+
+class DocumentError(Exception):
+    """An expected failure, with a message for the coordinator (« la session n'existe plus »)."""
+
+
+# --- Registry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentParameter:
+    """A parameter a kind needs (a session, a participant…), as the admin form and the command ask it.
+
+    ``clean(programme, raw)`` turns the raw value (a session number, an e-mail address, a committee
+    kind: what a person types) into the value stored in ``Report.parameters`` and raises
+    ``ValidationError`` with a French message when it does not fit the programme.
+    ``describe(programme, value)`` names it in the document's title. ``choices(programme)`` lists
+    the values a form offers (``None``: a text field).
+    """
+
+    name: str
+    label: str
+    clean: Callable[[Programme, Any], Any]
+    describe: Callable[[Programme, Any], str] | None = None
+    choices: Callable[[Programme], list[tuple[str, str]]] | None = None
+    required: bool = True
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    code: str
+    label: str
+    template_name: str
+    build_context: Callable[[Programme, dict], dict]
+    committee_visible: bool
+    parameters: tuple[DocumentParameter, ...] = ()
+    #: context → a small JSON-able dict of key figures kept in Report.parameters["snapshot"].
+    snapshot: Callable[[dict], dict] | None = None
+    #: called with the Report once READY (after commit): e.g. e-mail the file. Errors are logged, not raised.
+    on_ready: Callable[[Report], None] | None = None
+    #: checks the cleaned parameters together (a meeting of the chosen committee…); raises ValidationError.
+    check: Callable[[Programme, dict], None] | None = None
+    description: str = ""
+
+
+_kinds: dict[str, DocumentKind] = {}
+
+
+def register(kind: DocumentKind) -> DocumentKind:
+    """Add a document kind (idempotent for the same code: the last registration wins)."""
+    clash = RESERVED_PARAMETERS.intersection(p.name for p in kind.parameters)
+    if clash:
+        raise ValueError(f"Parameter names {sorted(clash)} are reserved by the document pipeline.")
+    _kinds[kind.code] = kind
+    return kind
+
+
+def kinds() -> list[DocumentKind]:
+    return sorted(_kinds.values(), key=lambda kind: str(kind.label))
+
+
+def get_kind(code: str) -> DocumentKind:
+    try:
+        return _kinds[code]
+    except KeyError:
+        raise DocumentError(_("Type de document inconnu : « %(kind)s ».") % {"kind": code}) from None
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.code, kind.label) for kind in kinds()]
+
+
+def committee_visible_codes() -> list[str]:
+    return sorted(code for code, kind in _kinds.items() if kind.committee_visible)
+
+
+def kind_label(code: str) -> str:
+    kind = _kinds.get(code)
+    return str(kind.label) if kind else code
+
+
+# --- Selectors ----------------------------------------------------------------------------
+
+
+def committee_documents(programme):
+    """The READY documents of a programme that its committee members may download, newest first.
+
+    For the committee area: ``{% url 'documents:download' report.pk %}`` for each of them; the
+    title is ``report.parameters.title``.
+    """
+    return Report.objects.filter(
+        programme=programme, status=Report.Status.READY, kind__in=committee_visible_codes()
+    ).order_by("-created_at", "-pk")
+
+
+def report_title(report: Report) -> str:
+    return report.parameters.get("title") or kind_label(report.kind)
+
+
+def report_filename(report: Report) -> str:
+    """A safe attachment name: « tableau-de-bord-alliances-innovantes-2018-2018-09-13.pdf »."""
+    stamp = timezone.localtime(report.finished_at or report.created_at or timezone.now())
+    base = slugify(f"{report_title(report)} {stamp:%Y-%m-%d}")[:120].strip("-") or "document"
+    return f"{base}.pdf"
+
+
+# --- Parameters ---------------------------------------------------------------------------
+
+
+def clean_parameters(kind: DocumentKind, programme: Programme, raw: dict) -> dict:
+    """Validate the raw parameters of ``kind`` for ``programme``; return what Report.parameters stores.
+
+    Raises ``ValidationError`` keyed by parameter name. The title (kind, programme, parameters)
+    is stored along, so lists show it without a query per row.
+    """
+    cleaned, errors, described = {}, {}, []
+    for parameter in kind.parameters:
+        value = raw.get(parameter.name)
+        if value in (None, ""):
+            if parameter.required:
+                errors[parameter.name] = ValidationError(
+                    _("Ce document demande : %(label)s.") % {"label": parameter.label}, code="required"
+                )
+            continue
+        try:
+            cleaned[parameter.name] = parameter.clean(programme, value)
+        except ValidationError as error:
+            errors[parameter.name] = error
+            continue
+        if parameter.describe:
+            described.append(parameter.describe(programme, cleaned[parameter.name]))
+    if errors:
+        raise ValidationError(errors)
+    if kind.check is not None:
+        kind.check(programme, cleaned)
+    for key, value in raw.items():
+        # Markers set by the code (e.g. the meeting of an automatic pack), not asked in forms.
+        if key not in cleaned and key not in RESERVED_PARAMETERS and key not in {p.name for p in kind.parameters}:
+            cleaned[key] = value
+    cleaned["title"] = " — ".join([str(kind.label), programme.name, *described])
+    return cleaned
+
+
+# --- Services -----------------------------------------------------------------------------
+
+
+def report_request(
+    *, kind: str, programme: Programme, parameters: dict | None = None, requested_by=None, enqueue: bool = True
+) -> Report:
+    """Record a document to render and queue its rendering once the transaction commits.
+
+    ``parameters`` are the raw values (a session number, an e-mail address…); they are
+    validated by the kind (``ValidationError`` keyed by parameter name). With ``enqueue=False``
+    the caller renders it itself (the ``render_report`` command).
+    """
+    document_kind = get_kind(kind)
+    cleaned = clean_parameters(document_kind, programme, parameters or {})
+    report = Report(kind=kind, programme=programme, parameters=cleaned, requested_by=requested_by)
+    report.full_clean()
+    report.save()
+    if enqueue:
+        from alliances.document_tasks import render_report  # the task module imports this one
+
+        report_id = report.pk
+        transaction.on_commit(lambda: render_report.delay(report_id))
+    return report
+
+
+def _stale_after():
+    """A RUNNING report older than the hard task time limit lost its worker: it may be claimed again."""
+    return dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 360) + 60)
+
+
+def report_claim(report_id: int, *, force: bool = False):
+    """Move the report to RUNNING if it is ours to render; return the claim time, or None.
+
+    A sort of optimistic lock: a conditional UPDATE that only one caller can win. Claimable:
+    PENDING, FAILED (a retry), RUNNING for longer than the task time limit (its worker died),
+    and READY only when ``force`` is given.
+    """
+    now = timezone.now()
+    claimable = Q(status__in=[Report.Status.PENDING, Report.Status.FAILED]) | Q(
+        status=Report.Status.RUNNING, started_at__lt=now - _stale_after()
+    )
+    if force:
+        claimable |= Q(status=Report.Status.READY)
+    won = Report.objects.filter(claimable, pk=report_id).update(
+        status=Report.Status.RUNNING, started_at=now, finished_at=None, error=""
+    )
+    return now if won else None
+
+
+def report_render(report_id: int, *, force: bool = False) -> Report | None:
+    """Render a report to PDF and store it; idempotent (a READY report is left alone unless ``force``).
+
+    Returns the report as it ends (READY, FAILED, or untouched when another worker holds it or it
+    was already done), or None when it no longer exists.
+    """
+    claimed_at = report_claim(report_id, force=force)
+    report = Report.objects.select_related("programme").filter(pk=report_id).first()
+    if report is None or claimed_at is None:
+        return report
+    previous_file = report.file.name if report.file else ""
+    try:
+        kind = get_kind(report.kind)
+        # Documents are in French whatever the language of whoever asked (DESIGN: French first).
+        with override(settings.LANGUAGE_CODE):
+            context = kind.build_context(report.programme, report.parameters, report=report)
+            rendered = render_document(kind.template_name, context, programme=report.programme)
+        parameters = dict(report.parameters)
+        if kind.snapshot is not None:
+            parameters["snapshot"] = kind.snapshot(context)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the report, for the coordinator to see
+        logger.exception("Rendering report %s (%s) failed", report_id, report.kind)
+        Report.objects.filter(pk=report_id, started_at=claimed_at).update(
+            status=Report.Status.FAILED, error=failure_message(exc)[:2000], finished_at=timezone.now()
+        )
+        report.refresh_from_db()
+        return report
+
+    storage = report.file.storage
+    stored_name = storage.save(report.file.field.generate_filename(report, "document.pdf"), ContentFile(rendered.pdf))
+    finished = Report.objects.filter(pk=report_id, status=Report.Status.RUNNING, started_at=claimed_at).update(
+        status=Report.Status.READY,
+        file=stored_name,
+        pages=rendered.pages,
+        parameters=parameters,
+        finished_at=timezone.now(),
+        error="",
+    )
+    if not finished:
+        # Someone else took the report over meanwhile (it was stale, or forced): keep their result.
+        storage.delete(stored_name)
+        report.refresh_from_db()
+        return report
+    if previous_file and previous_file != stored_name:
+        storage.delete(previous_file)
+    report.refresh_from_db()
+    if kind.on_ready is not None:
+        transaction.on_commit(lambda: _run_on_ready(kind, report_id))
+    return report
+
+
+def failure_message(exc: Exception) -> str:
+    """What the coordinator reads under « échec »: our French messages as they are, others with their type."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _("Délai dépassé : le document a mis plus de %(seconds)s secondes à se produire.") % {
+            "seconds": getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 300)
+        }
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, DocumentError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _run_on_ready(kind: DocumentKind, report_id: int):
+    report = Report.objects.select_related("programme").filter(pk=report_id, status=Report.Status.READY).first()
+    if report is None:
+        return
+    try:
+        kind.on_ready(report)
+    except Exception:  # noqa: BLE001 - the document stays ready; the failed follow-up is logged
+        logger.exception("After-render step of report %s (%s) failed", report_id, report.kind)
+
+
+def report_delete_file(report: Report):
+    """Delete the stored PDF of a report (before deleting the report itself)."""
+    if report.file:
+        report.file.storage.delete(report.file.name)
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    html: str
+    pdf: bytes
+    pages: int
+
+
+def _static_roots() -> list[Path]:
+    roots = [Path(path).resolve() for path in getattr(settings, "STATICFILES_DIRS", [])]
+    if getattr(settings, "STATIC_ROOT", None):
+        roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def _weasyprint():
+    import weasyprint  # imported lazily: it loads Pango, which the web process rarely needs
+
+    return weasyprint
+
+
+@functools.cache
+def _local_only_fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyURLFetcher(URLFetcher):
+        """Fetch ``data:`` URIs and files of the static folders; refuse everything else (no network)."""
+
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in _static_roots()) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"URL refused by the document renderer (only local static files): {url}")
+
+    return LocalOnlyURLFetcher
+
+
+def local_url_fetcher():
+    return _local_only_fetcher_class()()
+
+
+def print_stylesheet_path() -> Path:
+    found = finders.find(PRINT_STYLESHEET)
+    if found:
+        return Path(found)
+    return Path(settings.STATIC_ROOT) / PRINT_STYLESHEET
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """HTML → (PDF bytes, number of pages), with the print stylesheet and no network access."""
+    weasyprint = _weasyprint()
+    fetcher = local_url_fetcher()
+    static_base = _static_roots()[0] if _static_roots() else Path(settings.BASE_DIR)
+    stylesheet = weasyprint.CSS(filename=str(print_stylesheet_path()), url_fetcher=fetcher)
+    document = weasyprint.HTML(string=html, base_url=static_base.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=[stylesheet]
+    )
+    return document.write_pdf(), len(document.pages)
+
+
+def render_html(template_name: str, context: dict, *, programme: Programme | None = None) -> str:
+    """The document's HTML: the template with the header data every document shows."""
+    full_context = {"programme": programme, "generated_at": timezone.localtime(), **context}
+    return render_to_string(template_name, full_context)
+
+
+def render_document(template_name: str, context: dict, *, programme: Programme | None = None) -> RenderedDocument:
+    html = render_html(template_name, context, programme=programme)
+    pdf, pages = html_to_pdf(html)
+    return RenderedDocument(html=html, pdf=pdf, pages=pages)
+
+
+def safe_media_path(path: str) -> str:
+    """The normalised media path (``resources/../reports/x`` → ``reports/x``), for the DEBUG media view."""
+    return posixpath.normpath(unquote(path)).lstrip("/")
