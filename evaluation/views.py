@@ -17,12 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from alliances.access import coordinator_required
 from alliances.models import Programme
 from evaluation import exports, results, services
 from evaluation.forms import QuestionnaireForm, initial_from
 from evaluation.models import Answer, Questionnaire, Response
 from networks.access import participant_required
-from sessions.community_views import coordinator_required
 
 PROGRAMMES_PER_PAGE = 25
 AGGREGATES_VIEW = "agregats"

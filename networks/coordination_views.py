@@ -4,36 +4,16 @@ Coordinators of the edition only (superusers: all): logged out → login, a user
 coordinates no edition → 403, an edition the user does not coordinate → 404.
 """
 
-from functools import wraps
-
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from alliances.access import coordinator_required
 from networks.funnel import funnel_enrolments, recruitment_funnel
 from networks.models import Enrolment
 
 PAGE_SIZE = 50
-
-
-def coordinator_required(view):
-    """Login redirect when anonymous, 403 for anyone who coordinates no edition; sets
-    ``request.coordinated_programmes`` among which the view fetches its edition (else 404)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        programmes = request.user.coordinated_programmes()
-        if not request.user.is_active or not programmes.exists():
-            raise PermissionDenied
-        request.coordinated_programmes = programmes
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class StatusFilterForm(forms.Form):

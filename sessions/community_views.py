@@ -1,11 +1,9 @@
 """Community pages of the member portal: the S3 topic vote, resources, news; the coordinators' attendance page."""
 
 import os
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alliances.access import coordinator_required
 from networks.access import participant_required
 from sessions import attendance as attendance_services
 from sessions import vote as vote_services
@@ -21,26 +20,6 @@ from sessions.community_forms import AttendanceForm, ResourceFilterForm, SearchF
 from sessions.models import Announcement, Resource, Session, TopicProposal, TopicVote
 
 PAGE_SIZE = 25
-
-
-def coordinator_required(view):
-    """Coordinator pages: login redirect when anonymous, 403 for anyone who coordinates no edition.
-
-    Sets ``request.coordinated_programmes``; the view then fetches its object among them,
-    so an object of an edition the user does not coordinate is a 404 (no leak).
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        programmes = request.user.coordinated_programmes()
-        if not request.user.is_active or not programmes.exists():
-            raise PermissionDenied
-        request.coordinated_programmes = programmes
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _error_text(error: ValidationError) -> str:
