@@ -117,6 +117,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 def profile(request):
     """Any logged-in person edits their names, phone and notifications; a participant also their participation."""
     participant = current_participant(request)
+    request.participant = participant  # the portal's navigation shows when there is one
     data = request.POST if request.method == "POST" else None
     form = ProfileForm(data, instance=request.user)
     participant_form = ParticipantProfileForm(data, instance=participant) if participant is not None else None

@@ -347,3 +347,17 @@ class TestLanding:
     def test_anyone_else_goes_to_their_profile(self, client):
         client.force_login(factories.UserFactory())
         assert client.get("/").url == reverse("accounts:profile")
+
+
+@pytest.mark.django_db
+def test_the_portal_navigation_shows_only_to_participants(client):
+    member = factories.CommitteeMemberFactory(user=factories.UserFactory())
+    client.force_login(member.user)
+    committee_page = client.get(reverse("committee:index")).content.decode()
+    assert reverse("sessions:list") not in committee_page
+    assert reverse("committee:index") in committee_page
+
+    participant = factories.ParticipantFactory()
+    client.force_login(participant.user)
+    for url in (reverse("portal:home"), reverse("accounts:profile")):
+        assert reverse("sessions:list") in client.get(url).content.decode()
