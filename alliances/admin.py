@@ -23,6 +23,7 @@ from alliances.admin_scoping import (
 )
 from alliances.invitations import users_invite
 from alliances.models import Phase, Programme, Step, Theme, User
+from alliances.privacy import anonymise_users
 
 admin.site.site_header = _("Alliances innovantes — administration")
 admin.site.site_title = _("Alliances innovantes")
@@ -142,13 +143,13 @@ class UserAdmin(ProgrammeScopedAdminMixin, DjangoUserAdmin):
         "invitation_accepted_at",
         "last_login",
     )
-    list_filter = ("is_staff", "is_superuser", "is_active", UserEditionFilter, "groups")
+    list_filter = ("is_staff", "is_superuser", "is_active", UserEditionFilter, "groups", "deletion_requested_at")
     search_fields = ("email", "first_name", "last_name", "phone")
     ordering = ("last_name", "first_name", "email")
     date_hierarchy = "date_joined"
     readonly_fields = ("invited_at", "invitation_accepted_at", "last_login", "date_joined")
     rights_fields = ("is_superuser", "is_staff", "groups", "user_permissions")
-    actions = ("send_invitation",)
+    actions = ("send_invitation", anonymise_users)  # RGPD: alliances/privacy.py
 
     def scope_queryset(self, request, queryset):
         if is_superuser(request):

@@ -62,6 +62,7 @@ class User(AbstractUser):
     notify_announcements = models.BooleanField(
         _("actualités de la communauté"), default=True, help_text=_("Recevoir les annonces de la promotion.")
     )
+    deletion_requested_at = models.DateTimeField(_("suppression demandée le"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

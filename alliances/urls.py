@@ -10,6 +10,7 @@ urlpatterns = [
     path("", portal.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),
     path("portail/", include("alliances.portal_urls")),
     path("portail/reseau/", include("networks.urls")),

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import ProgrammeScopedAdmin, ScopedTabularInline
 from evaluation import exports
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
@@ -210,7 +211,7 @@ class AnswerInline(ScopedTabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(ProgrammeScopedAdmin):
+class ResponseAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "questionnaire__programme"
     list_display = ("participant", "network", "questionnaire", "submitted_at", "updated_at")
     list_filter = ("questionnaire__programme", "questionnaire")
@@ -232,7 +233,7 @@ class ResponseAdmin(ProgrammeScopedAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ProgrammeScopedAdmin):
+class AnswerAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "response__questionnaire__programme"
     list_display = ("question", "participant", "questionnaire", "display_value")
     list_filter = ("response__questionnaire__programme", "response__questionnaire")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliances.models import Programme
 from networks.models import Enrolment, Participant
@@ -296,6 +297,8 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(_("envoyée le"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("réponse")
         verbose_name_plural = _("réponses")
@@ -327,6 +330,8 @@ class Answer(models.Model):
     value = models.PositiveSmallIntegerField(_("note"), null=True, blank=True)
     text = models.TextField(_("texte"), blank=True)
     selected = models.JSONField(_("choix retenus"), default=list, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("réponse à une question")

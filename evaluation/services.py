@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from evaluation.models import Answer, Question, Questionnaire, Response
 from networks.models import Enrolment
@@ -118,5 +119,5 @@ def response_submit(*, questionnaire, participant, answers, now=None):
             response.answers.all().delete()
         for answer in new_answers:
             answer.response = response
-        Answer.objects.bulk_create(new_answers)
+        bulk_create_with_history(new_answers, Answer)  # one history row per answer, with its author
     return response, created

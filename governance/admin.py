@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
 from governance.admin_actions import invite_committee_members
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance, Organisation
@@ -185,7 +186,7 @@ class DecisionFollowUpFilter(admin.SimpleListFilter):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ProgrammeScopedAdmin):
+class DecisionAdmin(ProgrammeScopedHistoryAdmin):
     """The decisions log: statuses and due dates are edited right in the list."""
 
     programme_path = "meeting__committee__programme"

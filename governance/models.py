@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliances.models import Programme
 
@@ -209,6 +210,8 @@ class Decision(models.Model):
     owner = models.CharField(_("responsable"), max_length=200, blank=True)
     due_on = models.DateField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.OPEN)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("décision")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import VIEW, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
 from networks.admin_actions import invite_participants, participant_import_urls
 from networks.models import (
@@ -62,7 +63,7 @@ class BinomeInline(ScopedTabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ProgrammeScopedAdmin):
+class EnrolmentAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "programme"
     list_display = (
         "network",
@@ -151,7 +152,7 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(ProgrammeScopedAdmin):
+class PartnershipAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "enrolment__programme"
     list_display = (
         "partner_name",
@@ -218,7 +219,7 @@ class RoadmapActionInline(ScopedTabularInline):
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(ProgrammeScopedAdmin):
+class RoadmapAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "enrolment__programme"
     list_display = ("__str__", "enrolment", "action_count", "updated_at")
     list_filter = ("enrolment__programme",)
@@ -237,7 +238,7 @@ class RoadmapAdmin(ProgrammeScopedAdmin):
 
 
 @admin.register(RoadmapAction)
-class RoadmapActionAdmin(ProgrammeScopedAdmin):
+class RoadmapActionAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "roadmap__enrolment__programme"
     list_display = ("title", "network", "owner", "due_on", "status", "done_on")
     list_filter = ("roadmap__enrolment__programme", "status")

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliances.models import Programme
 
@@ -80,6 +81,8 @@ class Enrolment(models.Model):
     )
 
     objects = EnrolmentQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("candidature")
@@ -275,6 +278,8 @@ class Partnership(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("partenariat")
         verbose_name_plural = _("partenariats")
@@ -359,6 +364,8 @@ class Roadmap(models.Model):
     ambition = models.TextField(_("ambition"), blank=True)
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("feuille de route")
         verbose_name_plural = _("feuilles de route")
@@ -391,6 +398,8 @@ class RoadmapAction(models.Model):
     due_on = models.DateField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TODO)
     done_on = models.DateField(_("réalisée le"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("action de la feuille de route")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances.admin import register_programme_inline
+from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import (
     CHANGE,
     DELETE,
@@ -120,7 +121,7 @@ class InspiringMeetingAdmin(ProgrammeScopedAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ProgrammeScopedAdmin):
+class RegistrationAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "session__programme"
     list_display = ("participant", "network", "session", "rsvp", "responded_at", "attendance")
     list_editable = ("rsvp", "attendance")

@@ -1,7 +1,5 @@
 """Community pages of the member portal: the S3 topic vote, resources, news; the coordinators' attendance page."""
 
-import os
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliances.access import coordinator_required
+from alliances.uploads import download_filename
 from networks.access import participant_required
 from sessions import attendance as attendance_services
 from sessions import vote as vote_services
@@ -198,7 +197,7 @@ def resource_download(request, pk):
         handle = resource.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("Ce fichier n'est plus disponible.")) from None
-    return FileResponse(handle, as_attachment=True, filename=os.path.basename(resource.file.name))
+    return FileResponse(handle, as_attachment=True, filename=download_filename(resource.title, resource.file.name))
 
 
 # --- Announcements -------------------------------------------------------------------

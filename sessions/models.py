@@ -11,8 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliances.models import Programme, Theme
+from alliances.uploads import FileValidator, RandomUploadTo
 from networks.models import Enrolment, Participant
 
 
@@ -125,6 +127,8 @@ class Registration(models.Model):
     responded_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
     attendance = models.CharField(_("présence"), max_length=20, choices=Attendance.choices, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
@@ -170,7 +174,13 @@ class Resource(models.Model):
     title = models.CharField(_("titre"), max_length=250)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("lien"), blank=True)
-    file = models.FileField(_("fichier"), upload_to="resources/%Y/", blank=True)
+    file = models.FileField(
+        _("fichier"),
+        upload_to=RandomUploadTo("resources"),
+        validators=[FileValidator()],
+        blank=True,
+        help_text=_("PDF, image, document Office ou OpenDocument, texte ou CSV ; 10 Mo au plus."),
+    )
     created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
 
     class Meta:

@@ -24,6 +24,8 @@ TOP_LAYER = {
     "alliances/accounts.py",
     "alliances/document_urls.py",
     "alliances/document_views.py",
+    "alliances/privacy.py",
+    "alliances/privacy_urls.py",
 }
 TOP_LAYER_DIRS = ("alliances/management/",)
 
