@@ -9,6 +9,7 @@ from alliances import portal, views
 urlpatterns = [
     path("", portal.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench-minimal/", views.bench_minimal, name="bench_minimal"),  # baseline of bench/web.py
     path("admin/", admin.site.urls),
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),

@@ -1,8 +1,10 @@
 """Views of the core's top layer."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,3 +37,10 @@ def healthz(request):
         checks["broker"] = "ok" if _broker_ok() else "error"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@login_required
+@require_GET
+def bench_minimal(request):
+    """The baseline of the web benchmark (bench/web.py): a small template through the full middleware and login."""
+    return render(request, "bench_minimal.html", {"user_name": request.user.get_full_name() or request.user.email})

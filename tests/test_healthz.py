@@ -76,3 +76,18 @@ def test_only_get_is_allowed(client, method):
     response = getattr(client, method)("/healthz")
     assert response.status_code == 405
     assert response["Allow"] == "GET"
+
+
+def test_bench_minimal_view_renders_a_small_page_for_anyone_logged_in(client, db):
+    """The baseline of bench/web.py: login required, then a small page through the same middleware."""
+    from django.urls import reverse
+
+    from tests import factories
+
+    url = reverse("bench_minimal")
+    assert url == "/bench-minimal/"
+    assert client.get(url).status_code == 302
+    client.force_login(factories.UserFactory(first_name="Ada", last_name="Lovelace"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.content.decode()

@@ -99,6 +99,7 @@ RULES = {
         coordinator=to("admin:index"),  # a coordinator is staff: the admin is their space
     ),
     "healthz": everyone(OK),
+    "bench_minimal": logged_in(OK),
     # --- Accounts ---------------------------------------------------------------------------
     "accounts:login": rule(anon=OK, owner=to("landing"), committee=to("landing"), coordinator=to("landing")),
     "accounts:logout": everyone(NOT_ALLOWED),  # POST only: a link cannot log anyone out
