@@ -11,7 +11,6 @@ for a questionnaire or an edition they do not coordinate.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from alliances.access import coordinator_required
 from alliances.models import Programme
+from alliances.pagination import paginate
 from evaluation import exports, results, services
 from evaluation.forms import QuestionnaireForm, initial_from
 from evaluation.models import Answer, Questionnaire, Response
@@ -158,7 +158,7 @@ def results_index(request):
     )
     if query:
         programmes = programmes.filter(Q(name__icontains=query) | Q(slug__icontains=query))
-    page = Paginator(programmes.order_by("-starts_on", "name"), PROGRAMMES_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, programmes.order_by("-starts_on", "name"), PROGRAMMES_PER_PAGE)
     return render(request, "evaluation/results_index.html", {"page_obj": page, "query": query})
 
 

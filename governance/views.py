@@ -6,7 +6,6 @@ among the committees the viewer may see (see ``governance/access.py``), so anoth
 committee's page is a 404.
 """
 
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
@@ -14,21 +13,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from alliances.documents import committee_documents, report_title
+from alliances.pagination import paginate
 from governance import selectors
 from governance.access import committee_area_required
 from governance.forms import CommitteeSearchForm, DecisionFilterForm
 from governance.models import Meeting
 
-PAGE_SIZE = 25
 SEARCH_FROM = 6  # committees: fewer need no search box
 
 # The download view of documents is built by the documents work (route ``documents:download``).
 # Until that route exists the list shows the documents without links (see ``_download_url``).
 DOWNLOAD_URL_NAME = "documents:download"
-
-
-def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _committee_context(request, committee, active):
@@ -52,7 +47,7 @@ def index(request):
         committees = committees.filter(
             Q(name__icontains=search) | Q(programme__name__icontains=search) | Q(mission__icontains=search)
         )
-    page = _page(request, selectors.committees_overview(committees, user=request.user))
+    page = paginate(request, selectors.committees_overview(committees, user=request.user))
     return render(
         request,
         "governance/index.html",
@@ -74,7 +69,7 @@ def committee_detail(request, pk):
     context = _committee_context(request, committee, "meetings")
     context.update(
         members=list(selectors.committee_members(committee)),
-        page=_page(request, selectors.committee_meetings(committee)),
+        page=paginate(request, selectors.committee_meetings(committee)),
         today=timezone.localdate(),
     )
     return render(request, "governance/committee_detail.html", context)
@@ -109,7 +104,7 @@ def decision_log(request, pk):
     context = _committee_context(request, committee, "decisions")
     context.update(
         form=form,
-        page=_page(request, decisions),
+        page=paginate(request, decisions),
         filtered=bool(filters["status"] or filters["search"]),
         today=timezone.localdate(),
     )
@@ -130,7 +125,7 @@ def documents(request, pk):
     """The edition's documents ready to read that committees may see (dashboard, evaluation report,
     meeting packs: the kinds registered as committee-visible), the same the download view lets them open."""
     committee = request.committee_viewer.get_committee(pk)
-    page = _page(request, committee_documents(committee.programme))
+    page = paginate(request, committee_documents(committee.programme))
     page.object_list = list(page.object_list)
     for report in page.object_list:
         report.title = report_title(report)

@@ -5,11 +5,11 @@ coordinates no edition → 403, an edition the user does not coordinate → 404.
 """
 
 from django import forms
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from alliances.access import coordinator_required
+from alliances.pagination import paginate
 from networks.funnel import funnel_enrolments, recruitment_funnel
 from networks.models import Enrolment
 
@@ -27,7 +27,7 @@ def funnel(request, slug):
     programme = get_object_or_404(request.coordinated_programmes, slug=slug)
     form = StatusFilterForm(request.GET or None)
     status = form.cleaned_data["statut"] if form.is_valid() else ""
-    page = Paginator(funnel_enrolments(programme, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, funnel_enrolments(programme, status=status), PAGE_SIZE)
     return render(
         request,
         "recruitment/funnel.html",

@@ -7,13 +7,13 @@ networks of the same edition, and only what they chose to share.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from alliances.pagination import paginate
 from networks import selectors, services
 from networks.access import get_for_enrolment, participant_required
 from networks.forms import (
@@ -28,12 +28,6 @@ from networks.forms import (
     RoadmapForm,
 )
 from networks.models import Obstacle, Partnership, RoadmapAction
-
-PAGE_SIZE = 25
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _filters(request, form_class):
@@ -89,7 +83,7 @@ def partnerships(request):
         "enrolment": enrolment,
         "filter_form": filter_form,
         "filtered": any(values.values()),
-        "page_obj": _page(request, selectors.partnerships_filtered(enrolment=enrolment, **values)),
+        "page_obj": paginate(request, selectors.partnerships_filtered(enrolment=enrolment, **values)),
         "summary": selectors.partnership_summary(enrolment=enrolment),
     }
     return render(request, "networks/partnership_list.html", context)
@@ -168,7 +162,7 @@ def obstacles(request):
     context = {
         "filter_form": filter_form,
         "filtered": any(values.values()),
-        "page_obj": _page(request, selectors.obstacles_filtered(enrolment=enrolment, **values)),
+        "page_obj": paginate(request, selectors.obstacles_filtered(enrolment=enrolment, **values)),
         "summary": selectors.obstacle_summary(enrolment=enrolment),
     }
     return render(request, "networks/obstacle_list.html", context)
@@ -244,7 +238,7 @@ def roadmap(request):
         "roadmap": the_roadmap,
         "filter_form": filter_form,
         "filtered": any(values.values()),
-        "page_obj": _page(request, selectors.roadmap_actions(roadmap=the_roadmap, **values)),
+        "page_obj": paginate(request, selectors.roadmap_actions(roadmap=the_roadmap, **values)),
         "summary": selectors.action_summary(enrolment=enrolment),
     }
     return render(request, "networks/roadmap.html", context)
@@ -334,7 +328,7 @@ def cohort(request):
         "programme": programme,
         "search_form": search_form,
         "filtered": bool(search),
-        "page_obj": _page(request, selectors.shared_enrolments(programme=programme, search=search)),
+        "page_obj": paginate(request, selectors.shared_enrolments(programme=programme, search=search)),
         "cohort_average": selectors.cohort_average_partner_types(programme=programme),
         "benchmark": selectors.NATIONAL_AVERAGE_PARTNER_TYPES,
     }
@@ -353,7 +347,7 @@ def cohort_network(request, pk):
         "is_own": shared.pk == own.pk,
         "filter_form": filter_form,
         "filtered": any(values.values()),
-        "page_obj": _page(request, selectors.partnerships_filtered(enrolment=shared, **values)),
+        "page_obj": paginate(request, selectors.partnerships_filtered(enrolment=shared, **values)),
         "summary": selectors.partnership_summary(enrolment=shared),
     }
     return render(request, "networks/cohort_network.html", context)
@@ -371,7 +365,7 @@ def directory(request):
         "programme": programme,
         "search_form": search_form,
         "filtered": bool(search),
-        "page_obj": _page(request, selectors.directory_enrolments(programme=programme, search=search)),
+        "page_obj": paginate(request, selectors.directory_enrolments(programme=programme, search=search)),
         "own_enrolment_id": request.participant.enrolment_id,
         "listed": request.participant.listed_in_directory,
     }

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alliances.access import coordinator_required
+from alliances.pagination import paginate
 from alliances.uploads import download_filename
 from networks.access import participant_required
 from sessions import attendance as attendance_services
@@ -18,21 +18,9 @@ from sessions import vote as vote_services
 from sessions.community_forms import AttendanceForm, ResourceFilterForm, SearchForm, TopicProposalForm
 from sessions.models import Announcement, Resource, Session, TopicProposal, TopicVote
 
-PAGE_SIZE = 25
-
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _querystring_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- S3 topic vote -------------------------------------------------------------------
@@ -180,10 +168,9 @@ def resources(request):
         )
     context = {
         "form": form,
-        "page": _page(request, items),
+        "page": paginate(request, items),
         "group": group,
         "filtered": form.is_bound and form.has_changed(),
-        "querystring": _querystring_without_page(request),
     }
     return render(request, "community/resources.html", context)
 
@@ -215,8 +202,7 @@ def announcements(request):
     items = items.order_by("-published_at", "-pk")
     context = {
         "form": form,
-        "page": _page(request, items),
+        "page": paginate(request, items),
         "filtered": form.is_bound and form.has_changed(),
-        "querystring": _querystring_without_page(request),
     }
     return render(request, "community/announcements.html", context)

@@ -8,11 +8,11 @@ Everything is scoped to the participant's own enrolment: another network's
 follow-up or visit is a 404.
 """
 
-from django.core.paginator import Paginator
 from django.db.models import CharField, F, Value
 from django.http import Http404
 from django.shortcuts import render
 
+from alliances.pagination import paginate
 from networks.access import participant_required
 from sessions.models import FieldVisit, FollowUp
 
@@ -58,7 +58,7 @@ def _timeline(enrolment):
 @participant_required
 def followup_list(request):
     enrolment = request.participant.enrolment
-    page = Paginator(_timeline(enrolment), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, _timeline(enrolment), PAGE_SIZE)
     kinds = dict(FollowUp.Kind.choices)
     rows = []
     for row in page.object_list:
