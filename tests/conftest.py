@@ -4,6 +4,9 @@ import pytest
 
 from tests import factories
 
+# The `chromium` fixture of the browser tests.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
