@@ -16,12 +16,13 @@ STAMP_BASE := $(VENV)/.stamp-base
 STAMP_TEST := $(VENV)/.stamp-test
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint install install-test data-dir clean-venv
+.PHONY: help run test lint messages install install-test data-dir clean-venv
 
 help:
 	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS)"
 	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make messages  refresh locale/ from the sources (needs GNU gettext), then translate the new English entries"
 
 $(STAMP_VENV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -66,6 +67,17 @@ lint: $(STAMP_TEST) data-dir
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# The source strings are French: the French catalogue repeats them (msgen) and sets the French plural
+# rule; the English catalogue keeps its translations and gets the new strings empty, which
+# tests/test_translations.py lists until they are translated. The .mo files are committed, so that
+# `make run` needs no gettext tools.
+MESSAGES_IGNORE := --ignore=.venv --ignore=data --ignore=staticfiles --ignore=bench --ignore=tests --ignore=node_modules
+FR_PO := locale/fr/LC_MESSAGES/django.po
+messages: $(STAMP_BASE)
+	$(MANAGE) makemessages -l fr -l en --no-obsolete --no-wrap $(MESSAGES_IGNORE)
+	msgen --no-wrap $(FR_PO) | msgattrib --clear-fuzzy --no-wrap -o $(FR_PO)
+	$(MANAGE) compilemessages --ignore=.venv
 
 clean-venv:
 	rm -rf $(VENV)
