@@ -73,6 +73,10 @@ class User(AbstractUser):
         verbose_name = _("utilisateur")
         verbose_name_plural = _("utilisateurs")
         ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            # The admin's users changelist and the people lists sort by name (Meta.ordering).
+            models.Index(fields=["last_name", "first_name"], name="user_name_idx"),
+        ]
 
     def __str__(self):
         full_name = self.get_full_name()
@@ -186,10 +190,13 @@ class Programme(models.Model):
     def meeting_reminder_offsets(self):
         return parse_day_offsets(self.meeting_reminder_days)
 
-    def current_phase(self, today=None):
-        """The phase whose dates contain ``today``, else the last started one."""
+    def current_phase(self, today=None, phases=None):
+        """The phase whose dates contain ``today``, else the last started one.
+
+        ``phases``: this edition's phases in order, when the caller has already fetched them.
+        """
         today = today or timezone.localdate()
-        phases = list(self.phases.all())
+        phases = list(self.phases.all() if phases is None else phases)
         started = [p for p in phases if p.starts_on <= today]
         for phase in started:
             if phase.ends_on >= today:
@@ -228,14 +235,18 @@ class Phase(models.Model):
     def progress(self):
         """Share of steps done, from 0 to 100 (derived, never stored).
 
-        Uses the prefetched steps when present, so a list of phases costs one
+        Uses the step counts annotated by the caller (``step_total``, ``step_done``: see
+        alliances.portal) or the prefetched steps when present, so a list of phases costs one
         query for all their steps.
         """
-        steps = list(self.steps.all())
-        if not steps:
+        if hasattr(self, "step_total") and hasattr(self, "step_done"):
+            total, done = self.step_total, self.step_done
+        else:
+            steps = list(self.steps.all())
+            total, done = len(steps), sum(1 for step in steps if step.status == Step.Status.DONE)
+        if not total:
             return 0
-        done = sum(1 for step in steps if step.status == Step.Status.DONE)
-        return round(100 * done / len(steps))
+        return round(100 * done / total)
 
 
 class Step(models.Model):
@@ -364,6 +375,10 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="notification_due_idx"),
             models.Index(fields=["content_type", "object_id"], name="notification_object_idx"),
+            # Claims left by a dead worker: SENDING rows claimed before the cutoff (notifications.py).
+            models.Index(fields=["status", "claimed_at"], name="notification_stale_claim_idx"),
+            # The e-mail log (admin changelist), newest first over every edition (Meta.ordering).
+            models.Index(fields=["-created_at"], name="notification_created_idx"),
         ]
 
     def __str__(self):

@@ -68,6 +68,12 @@ class QuestionInline(ScopedTabularInline):
     extra = 1
 
 
+def _related_count(model, field):
+    """The number of ``model`` rows whose ``field`` is the outer row: a subquery per listed row."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")), 0)
+
+
 class AudienceSizeMixin:
     """The number of people each questionnaire is for, computed by the database for the whole list."""
 
@@ -164,9 +170,11 @@ class QuestionnaireAdmin(AudienceSizeMixin, ProgrammeScopedAdmin):
     actions = (export_responses_csv, export_responses_xlsx)
 
     def annotate_queryset(self, request, queryset):
+        # Counted by subqueries: two joined Counts would GROUP BY every column over questions ×
+        # responses of the whole table (10 s at 50 editions on SQLite), before the page's LIMIT.
         return queryset.annotate(
-            question_total=Count("questions", distinct=True),
-            response_total=Count("responses", distinct=True),
+            question_total=_related_count(Question, "questionnaire"),
+            response_total=_related_count(Response, "questionnaire"),
             audience_total=self.audience_size_annotation(),
         )
 

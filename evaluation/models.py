@@ -162,6 +162,12 @@ class Questionnaire(models.Model):
                 violation_error_message=_("Cette session a déjà un questionnaire de retour."),
             ),
         ]
+        indexes = [
+            # A participant's questionnaires and the results: one edition's, by opening date.
+            models.Index(fields=["programme", "opens_at"], name="questionnaire_prog_opens_idx"),
+            # Questionnaire reminders: the open questionnaires of every edition closing soon.
+            models.Index(fields=["closes_at"], name="questionnaire_closes_at_idx"),
+        ]
 
     def __str__(self):
         return self.title
@@ -432,6 +438,10 @@ class Finding(models.Model):
         verbose_name = _("enseignement pour le déploiement")
         verbose_name_plural = _("enseignements pour le déploiement")
         ordering = ["programme", "kind", "order"]
+        indexes = [
+            # The findings page: one edition's findings by kind and order (Meta.ordering).
+            models.Index(fields=["programme", "kind", "order"], name="finding_programme_order_idx"),
+        ]
 
     def __str__(self):
         return self.title

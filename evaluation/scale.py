@@ -3,12 +3,13 @@
 One edition: 3 phases with their steps, 15 networks (9 accord, 4 en attente, 2 refus with a
 reason), 50 participants of the 9 agreed networks in binômes, 4 sessions (S1–S4) with their
 inspiring meeting, registrations (RSVP) and attendance, partnership inventories, obstacles,
-roadmaps with actions, six competencies, a feedback questionnaire per session and the pré/post
+roadmaps with actions, themes and resources, S3's topic vote (proposals and votes), announcements,
+follow-ups and field visits, six competencies, a feedback questionnaire per session and the pré/post
 self-assessments with their answers, and 3 committees with members, meetings, attendance and
-decisions.
+decisions, and findings for deployment.
 
 Everything is inserted with ``bulk_create`` in batches: the number of queries per edition is a
-constant (about 40), whatever the number of editions. The data depend only on the seed and the
+constant (about 50), whatever the number of editions. The data depend only on the seed and the
 edition's number (``random.Random``), every date is fixed, and the users share one precomputed
 password hash. Evaluation is the layer that may import every app, hence this module's place.
 
@@ -23,8 +24,8 @@ from collections import Counter
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from alliances.models import Phase, Programme, Step
-from evaluation.models import Answer, Competency, Question, Questionnaire, Response
+from alliances.models import Phase, Programme, Step, Theme
+from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance, Organisation
 from networks.models import (
     Binome,
@@ -37,7 +38,17 @@ from networks.models import (
     Roadmap,
     RoadmapAction,
 )
-from sessions.models import InspiringMeeting, Registration, Session
+from sessions.models import (
+    Announcement,
+    FieldVisit,
+    FollowUp,
+    InspiringMeeting,
+    Registration,
+    Resource,
+    Session,
+    TopicProposal,
+    TopicVote,
+)
 
 BATCH_SIZE = 500
 EMAIL_DOMAIN = "scale.example.org"
@@ -78,6 +89,9 @@ MEMBERS_PER_COMMITTEE = 5
 MEETINGS_PER_COMMITTEE = 2
 DECISIONS_PER_MEETING = 2
 FEEDBACK_CHOICES = "Très utile\nUtile\nPeu utile"
+THEMES = ["Alliances avec les collectivités", "Mécénat de compétences"]
+TOPIC_PROPOSALS = ["Les alliances avec les collectivités", "Le mécénat de compétences", "Les fondations"]
+ANNOUNCEMENTS = 2
 
 
 def edition_slug(seed, index):
@@ -271,6 +285,8 @@ def build_edition(seed, index, *, password_hash, regions, organisations):
                 theory="Apports théoriques de la session.",
                 applied_work="Travail applicatif de la session.",
                 topic="Les alliances avec les collectivités" if number == 3 else "",
+                # S3's topic is chosen collectively: its vote is open, with proposals and votes below.
+                topic_vote_open=number == 3,
                 starts_at=_aware(start),
                 ends_at=_aware(start + dt.timedelta(hours=7)),
                 venue="Paris",
@@ -379,6 +395,82 @@ def build_edition(seed, index, *, password_hash, regions, organisations):
                 )
             )
     add(RoadmapAction, actions)
+
+    # --- Community: themes, resources, S3's topic vote, announcements; follow-ups and visits -----
+    themes = add(
+        Theme,
+        [Theme(programme=programme, order=k, title=title) for k, title in enumerate(THEMES, start=1)],
+    )
+    add(
+        Session.themes.through,
+        [Session.themes.through(session=s, theme=themes[k % len(themes)]) for k, s in enumerate(sessions)],
+    )
+    add(
+        Resource,
+        [
+            Resource(
+                programme=programme,
+                session=session,
+                theme=themes[k % len(themes)],
+                title=f"Support de la session {session.code}",
+                url=f"https://ressources.{EMAIL_DOMAIN}/{slug}/{session.code.lower()}/",
+            )
+            for k, session in enumerate(sessions)
+        ],
+    )
+    vote_session = next(s for s in sessions if s.topic_vote_open)
+    proposals = add(
+        TopicProposal,
+        [
+            TopicProposal(session=vote_session, title=title, proposed_by=rng.choice(participants))
+            for title in TOPIC_PROPOSALS
+        ],
+    )
+    add(
+        TopicVote,
+        [TopicVote(proposal=rng.choice(proposals), participant=p) for p in participants if rng.random() < 0.6],
+    )
+    add(
+        Announcement,
+        [
+            Announcement(
+                programme=programme,
+                title=f"Annonce {n}",
+                body="Nouvelles de la communauté.",
+                author=coordinator,
+                published_at=_aware(dt.datetime(2026, 1 + 3 * n, 2, 9)),
+            )
+            for n in range(1, ANNOUNCEMENTS + 1)
+        ],
+    )
+    add(
+        FollowUp,
+        [
+            FollowUp(
+                enrolment=enrolment,
+                held_on=dt.date(2026, 3, 2) + dt.timedelta(days=7 * k),
+                kind=rng.choice(FollowUp.Kind.values),
+                coordinator=coordinator,
+                private_notes="Notes de suivi.",
+                shared_summary="Synthèse partagée avec le réseau.",
+            )
+            for k, enrolment in enumerate(agreed)
+        ],
+    )
+    add(
+        FieldVisit,
+        [
+            FieldVisit(
+                enrolment=enrolment,
+                visited_on=dt.date(2026, 5, 4) + dt.timedelta(days=7 * k),
+                place="Siège du réseau",
+                coordinator=coordinator,
+                shared_summary="Synthèse de la visite.",
+            )
+            for k, enrolment in enumerate(agreed)
+            if k % 3 == 0
+        ],
+    )
 
     # --- Competencies, questionnaires, responses and answers -------------------------------------
     competencies = add(
@@ -550,6 +642,23 @@ def build_edition(seed, index, *, password_hash, regions, organisations):
             )
             for meeting in meetings
             for n in range(DECISIONS_PER_MEETING)
+        ],
+    )
+
+    # --- Findings for deployment (phase 3b) ---------------------------------------------------------
+    add(
+        Finding,
+        [
+            Finding(
+                programme=programme,
+                kind=kind,
+                title=f"{label} de l'édition",
+                body="Développement.",
+                order=1,
+                evidence_session=sessions[0],
+                evidence_meeting=meetings[0],
+            )
+            for kind, label in Finding.Kind.choices
         ],
     )
     return counts

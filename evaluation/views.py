@@ -129,7 +129,7 @@ def my_answers(request, pk):
     context = {
         "questionnaire": questionnaire,
         "response": response,
-        "answers": list(response.answers.all()) if response else [],
+        "answers": list(response.answers.select_related("question")) if response else [],
         "is_open": questionnaire.is_open(),
     }
     return render(request, "evaluation/my_answers.html", context)

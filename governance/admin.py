@@ -160,11 +160,24 @@ class MeetingAdmin(ProgrammeScopedAdmin):
         return obj.decision_total
 
 
+class MeetingListFilter(admin.RelatedOnlyFieldListFilter):
+    """The meetings present in the (scoped) changelist, labelled with their committee in the same
+    query: Django's filter would load each meeting's committee on its own, one query per meeting."""
+
+    def field_choices(self, field, request, model_admin):
+        pks = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        meetings = Meeting.objects.filter(pk__in=pks).select_related("committee")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            meetings = meetings.order_by(*ordering)
+        return [(meeting.pk, str(meeting)) for meeting in meetings]
+
+
 @admin.register(MeetingAttendance)
 class MeetingAttendanceAdmin(ProgrammeScopedAdmin):
     programme_path = "meeting__committee__programme"
     list_display = ("member", "meeting", "status")
-    list_filter = ("meeting__committee__programme", "status", "meeting")
+    list_filter = ("meeting__committee__programme", "status", ("meeting", MeetingListFilter))
     list_select_related = ("meeting__committee", "member__organisation")
     search_fields = ("member__organisation__name", "member__person_name", "meeting__title")
     autocomplete_fields = ("meeting", "member")

@@ -154,6 +154,12 @@ class Meeting(models.Model):
                 violation_error_message=_("Ce comité a déjà une réunion portant cet intitulé."),
             ),
         ]
+        indexes = [
+            # Meeting reminders and committee packs: the meetings of every edition within the horizon.
+            models.Index(fields=["held_on"], name="meeting_held_on_idx"),
+            # A committee's meetings by date: next meeting, the committee area's lists (Meta.ordering).
+            models.Index(fields=["committee", "held_on"], name="meeting_committee_held_idx"),
+        ]
 
     def __str__(self):
         return f"{self.committee} — {self.title}"
@@ -217,6 +223,10 @@ class Decision(models.Model):
         verbose_name = _("décision")
         verbose_name_plural = _("décisions")
         ordering = ["meeting", "pk"]
+        indexes = [
+            # Overdue decisions: open statuses with a due date passed (admin filter, dashboards).
+            models.Index(fields=["status", "due_on"], name="decision_status_due_idx"),
+        ]
 
     def __str__(self):
         return self.title

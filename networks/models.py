@@ -107,6 +107,11 @@ class Enrolment(models.Model):
                 violation_error_message=_("La décision ne peut précéder la sollicitation."),
             ),
         ]
+        indexes = [
+            # An edition's enrolments of one status: the recruitment funnel, the agreed networks'
+            # participants (audiences of questionnaires, reminders, dashboard).
+            models.Index(fields=["programme", "status"], name="enrolment_programme_status_idx"),
+        ]
 
     def __str__(self):
         return f"{self.network} — {self.programme}"
@@ -411,6 +416,10 @@ class RoadmapAction(models.Model):
                 name="roadmap_action_done_date_only_when_done",
                 violation_error_message=_("Seule une action réalisée a une date de réalisation."),
             ),
+        ]
+        indexes = [
+            # A roadmap's actions by due date (Mon réseau, the dashboard), as Meta.ordering.
+            models.Index(fields=["roadmap", "due_on"], name="roadmapaction_roadmap_due_idx"),
         ]
 
     def __str__(self):

@@ -2,7 +2,8 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -96,7 +97,12 @@ class SessionAdmin(ProgrammeScopedAdmin):
     )
 
     def annotate_queryset(self, request, queryset):
-        return queryset.annotate(registration_total=Count("registrations", distinct=True))
+        # A subquery per listed row: a joined Count would GROUP BY every column of the sessions
+        # and their editions over all the registrations of the table, before the page's LIMIT.
+        registrations = (
+            Registration.objects.filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Count("pk"))
+        )
+        return queryset.annotate(registration_total=Coalesce(Subquery(registrations.values("n")), 0))
 
     @admin.display(description=_("invitations"), ordering="registration_total")
     def registration_count(self, obj):

@@ -70,6 +70,12 @@ class Session(models.Model):
                 name="session_closed_vote_not_open",
             ),
         ]
+        indexes = [
+            # Session reminders: the sessions of every edition starting within the horizon.
+            models.Index(fields=["starts_at"], name="session_starts_at_idx"),
+            # A participant's upcoming sessions and the calendars: one edition's sessions by start.
+            models.Index(fields=["programme", "starts_at"], name="session_programme_starts_idx"),
+        ]
 
     def __str__(self):
         return f"{self.code} — {self.title}"
@@ -319,6 +325,10 @@ class FollowUp(models.Model):
         verbose_name = _("suivi individuel")
         verbose_name_plural = _("suivis individuels")
         ordering = ["-held_on"]
+        indexes = [
+            # A network's follow-ups, newest first (portal and admin inline).
+            models.Index(fields=["enrolment", "-held_on"], name="followup_enrolment_held_idx"),
+        ]
 
     def __str__(self):
         return f"{self.enrolment.network} — {self.held_on:%d/%m/%Y}"
@@ -347,6 +357,10 @@ class FieldVisit(models.Model):
         verbose_name = _("visite terrain")
         verbose_name_plural = _("visites terrain")
         ordering = ["-visited_on"]
+        indexes = [
+            # A network's field visits, newest first (portal and admin inline).
+            models.Index(fields=["enrolment", "-visited_on"], name="fieldvisit_enrolment_visit_idx"),
+        ]
 
     def __str__(self):
         return f"{self.enrolment.network} — {self.place}"
@@ -374,6 +388,12 @@ class Announcement(models.Model):
         verbose_name = _("annonce")
         verbose_name_plural = _("annonces")
         ordering = ["-published_at"]
+        indexes = [
+            # The portal's announcements: one edition's, newest first (Meta.ordering).
+            models.Index(fields=["programme", "-published_at"], name="announcement_programme_pub_idx"),
+            # The announcement digest: announcements of every edition published in the last window.
+            models.Index(fields=["published_at"], name="announcement_published_idx"),
+        ]
 
     def __str__(self):
         return self.title

@@ -9,10 +9,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliances.models import Programme, User
-from evaluation.models import Answer, Competency, Question, Questionnaire, Response
+from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
 from networks.models import Binome, Enrolment, Network, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
-from sessions.models import Registration, Session
+from sessions.models import (
+    Announcement,
+    FieldVisit,
+    FollowUp,
+    Registration,
+    Resource,
+    Session,
+    TopicProposal,
+    TopicVote,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +99,13 @@ def test_generated_rows_pass_the_model_validation():
         Meeting,
         MeetingAttendance,
         Decision,
+        Resource,
+        TopicProposal,
+        TopicVote,
+        Announcement,
+        FollowUp,
+        FieldVisit,
+        Finding,
     ]
     for model in models:
         pks = list(model.objects.values_list("pk", flat=True))
