@@ -38,11 +38,14 @@ object through it; ``has_*_permission`` therefore answers per model, cheaply
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from alliances.models import Programme
 
@@ -50,6 +53,9 @@ VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ALL_ACTIONS = frozenset({VIEW, ADD, CHANGE, DELETE})
 
 _REQUEST_CACHE_ATTR = "_alliances_coordinated_programme_ids"
+# Django's own message (translated by Django's catalogue), not one of ours: a variable, so that
+# makemessages does not copy it into the project's catalogue.
+_DJANGO_ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
 
 
 def coordinated_programme_ids(request):
@@ -235,6 +241,16 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
         """Hook: add what the changelist computes in the database (counts…), so its cost
         does not depend on its number of rows."""
         return queryset
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of a changelist row, the same HTML written directly: rendering a
+        CheckboxInput through the form templates costs about 0.2 ms a row (bench/pages.py)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext(_DJANGO_ACTION_CHECKBOX_LABEL), str(obj)),
+        )
 
     def get_list_filter(self, request):
         """Offer only the related values present in the (scoped) changelist."""

@@ -7,7 +7,7 @@ Every piece costs a fixed number of queries, whatever the size of the edition.
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,10 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from alliances.models import Phase
+from alliances.models import Phase, Step
 from evaluation import portal as evaluation_portal
 from networks import portal as networks_portal
-from networks.access import SESSION_KEY, current_participant, participant_required, participations
+from networks.access import (
+    SESSION_KEY,
+    current_participant,
+    participant_required,
+    request_participations,
+)
 from networks.models import Participant
 from sessions import portal as sessions_portal
 from sessions.forms import RsvpForm
@@ -49,18 +54,26 @@ def _url_or_none(name):
 
 
 def _programme_overview(programme, today):
-    """The current phase and every phase with its derived progress: two queries (phases, their steps)."""
-    # Programme.current_phase and Phase.progress read these prefetched rows instead of querying again.
-    prefetch_related_objects([programme], Prefetch("phases", queryset=Phase.objects.prefetch_related("steps")))
-    current = programme.current_phase(today)
-    return current, [(phase, phase.progress()) for phase in programme.phases.all()]
+    """The current phase and every phase with its derived progress: one query (the phases, their steps counted)."""
+    # Phase.progress reads these counts instead of the steps themselves.
+    phases = list(
+        Phase.objects.filter(programme=programme)
+        .annotate(step_total=Count("steps"), step_done=Count("steps", filter=Q(steps__status=Step.Status.DONE)))
+        .order_by("number")
+    )
+    current = programme.current_phase(today, phases=phases)
+    return current, [(phase, phase.progress()) for phase in phases]
 
 
 def _binome_mates(participant):
     if participant.binome_id is None:
         return None
     return list(
-        Participant.objects.filter(binome_id=participant.binome_id).exclude(pk=participant.pk).select_related("user")
+        Participant.objects.filter(binome_id=participant.binome_id)
+        .exclude(pk=participant.pk)
+        .select_related("user")
+        # A binôme belongs to one enrolment: by name, without the default ordering's joins (edition, network).
+        .order_by("user__last_name", "user__first_name", "pk")
     )
 
 
@@ -74,16 +87,14 @@ def home(request):
 
     current_phase, phases = _programme_overview(programme, today)
 
-    next_session = sessions_portal.next_session(participant, now)
+    next_session, session_items = sessions_portal.next_session_and_pending_items(participant, now)
     rsvp_form = None
     if next_session is not None:
         registration = next_session.my_registration
         rsvp_form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
 
     pending = (
-        networks_portal.pending_items(participant)
-        + sessions_portal.pending_items(participant, now)
-        + evaluation_portal.pending_items(participant, now)
+        networks_portal.pending_items(participant) + session_items + evaluation_portal.pending_items(participant, now)
     )
     pending.sort(key=lambda item: (item.due is None, item.due or today, item.label))
 
@@ -93,7 +104,7 @@ def home(request):
         ]
     )
 
-    my_participations = list(participations(request.user))
+    my_participations = request_participations(request)  # already loaded by participant_required
     switch_form = None
     if len(my_participations) > 1:
         switch_form = EditionSwitchForm(choices=my_participations, initial={"participant": participant.pk})
@@ -125,7 +136,7 @@ def home(request):
 @require_POST
 def switch_edition(request):
     """Make another of the user's participations the current one (kept in the session)."""
-    form = EditionSwitchForm(request.POST, choices=list(participations(request.user)))
+    form = EditionSwitchForm(request.POST, choices=request_participations(request))
     if form.is_valid():
         chosen = form.cleaned_data["participant"]
         request.session[SESSION_KEY] = chosen

@@ -1,9 +1,11 @@
 """Benchmark of the PDF dashboard: the 2018 pilot and an edition of 200 networks.
 
-    .venv/bin/python bench/pdf.py [--networks 200] [--runs 3] [--keep]
+    .venv/bin/python bench/pdf.py [--networks 200] [--runs 3] [--editions 100 [--seed 0]] [--keep]
 
 Builds a throwaway SQLite database in a temporary DATA_DIR (migrations, the pilot with its
-fictional demo data, then an edition of ``--networks`` networks generated with bulk_create),
+fictional demo data, with ``--editions N`` N complete editions loaded by ``generate_scale_data``
+beside them — the database of a national rollout — then an edition of ``--networks`` networks
+generated with bulk_create),
 then measures, for each edition, in a fresh process (so that peak memory is the document's):
 
 * total: the whole rendering path of a dashboard (``report_render``: claim, data gathering,
@@ -46,7 +48,7 @@ def setup_django(data_dir):
 # --- Data ---------------------------------------------------------------------------------------
 
 
-def build_database(networks):
+def build_database(networks, editions=0, seed=0):
     import datetime as dt
     import random
 
@@ -75,6 +77,10 @@ def build_database(networks):
         from alliances.management.commands.load_demo import load_demo
 
         load_demo()
+    if editions:
+        import io
+
+        call_command("generate_scale_data", editions=editions, seed=seed, stdout=io.StringIO())
 
     rng = random.Random(2018)
     today = timezone.localdate()
@@ -326,6 +332,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--editions", type=int, default=0, help="also load N generate_scale_data editions in the database (e.g. 100)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of generate_scale_data (with --editions)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one edition, in a fresh process
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
@@ -340,8 +350,9 @@ def main():
     try:
         setup_django(data_dir)
         start = time.perf_counter()
-        build_database(args.networks)
-        print(f"Base de test construite en {time.perf_counter() - start:.1f} s dans {data_dir}")
+        build_database(args.networks, args.editions, args.seed)
+        scale = f", avec {args.editions} éditions de generate_scale_data" if args.editions else ""
+        print(f"Base de test construite en {time.perf_counter() - start:.1f} s dans {data_dir}{scale}")
         from alliances.pilot import PILOT_SLUG
 
         results = []

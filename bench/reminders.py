@@ -1,12 +1,18 @@
 """Benchmark: 5,000 due session reminders sent through the platform, against plain smtplib.
 
-    .venv/bin/python bench/reminders.py [--count 5000] [--workers 4]
+    .venv/bin/python bench/reminders.py [--count 5000] [--workers 4] [--editions 100 [--seed 0]]
 
 In a throwaway database — a temporary SQLite file (the embedded default), or, when
 DATABASE_URL names a PostgreSQL server, a temporary database created on it and
 dropped at the end — it creates an edition, a session in three days and COUNT
 participants (half confirmed, half not answered yet), so that COUNT « J-7 »
 reminders are due. A local SMTP sink (aiosmtpd, in its own process) receives the mail.
+
+With ``--editions N`` the reminders are taken from a database at scale instead:
+``generate_scale_data`` loads N complete editions (15 networks and about 50 participants
+each), and every edition gets a session in three days (half of its participants confirmed,
+half not answered yet): about 50 × N due reminders, 5,000 for 100 editions (``--count`` is
+then ignored; the number due is printed).
 
 * platform: the periodic task ``alliances.send_reminders``, run in-process (Celery
   eager): find what is due, record it, then batches of 200 over one SMTP connection
@@ -194,8 +200,43 @@ def create_session(programme, participants, number):
     return session
 
 
-def rendered_messages(session):
-    """The platform's own messages for a session's sent reminders, rendered ahead (for the baseline)."""
+def scale_editions(editions, seed):
+    """``generate_scale_data`` editions, each as (programme, its participants who get emails)."""
+    import io
+
+    from django.core.management import call_command
+
+    from alliances.models import Programme
+    from sessions.reminders import edition_participants
+
+    call_command("generate_scale_data", editions=editions, seed=seed, stdout=io.StringIO())
+    return [
+        (programme, list(edition_participants(programme.pk).order_by("pk")))
+        for programme in Programme.objects.filter(sessions__isnull=False).distinct().order_by("pk")
+    ]
+
+
+def due_count(sessions):
+    """The reminders due for ``sessions``, counted as the periodic task finds them."""
+    from sessions.models import Registration
+    from sessions.reminders import edition_participants
+
+    total = 0
+    for session in sessions:
+        declined = Registration.objects.filter(session=session, rsvp=Registration.Rsvp.DECLINED)
+        total += (
+            edition_participants(session.programme_id)
+            .filter(user__notify_session_reminders=True)
+            .exclude(pk__in=declined.values("participant_id"))
+            .values("user_id")
+            .distinct()
+            .count()
+        )
+    return total
+
+
+def rendered_messages(sessions):
+    """The platform's own messages for the sessions' sent reminders, rendered ahead (for the baseline)."""
     from django.conf import settings
     from django.utils import timezone, translation
 
@@ -203,7 +244,7 @@ def rendered_messages(session):
     from alliances.models import Notification
 
     rows = list(
-        Notification.objects.filter(object_id=session.pk, kind__startswith="session_reminder")
+        Notification.objects.filter(object_id__in=[s.pk for s in sessions], kind__startswith="session_reminder")
         .select_related("recipient", "programme")
         .order_by("pk")
     )
@@ -259,8 +300,11 @@ def main():
     parser.add_argument(
         "--workers", type=int, default=4, help="also measure with this many concurrent workers (default 4)"
     )
+    parser.add_argument(
+        "--editions", type=int, default=0, help="take the reminders from N generate_scale_data editions (e.g. 100)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of generate_scale_data (with --editions)")
     args = parser.parse_args()
-    count = args.count
 
     workdir = Path(tempfile.mkdtemp(prefix="alliances-bench-"))
     drop_database, database = throwaway_database(workdir)
@@ -281,18 +325,27 @@ def main():
         from alliances.models import Notification
 
         call_command("migrate", verbosity=0)
-        programme, participants = create_participants(count)
+        if args.editions:
+            started = time.perf_counter()
+            editions = scale_editions(args.editions, args.seed)
+            database += f", {len(editions)} generate_scale_data editions ({time.perf_counter() - started:.0f} s)"
+        else:
+            editions = [create_participants(args.count)]
 
         timings = {}
         for number, workers in enumerate(sorted({1, args.workers}), start=1):
-            session = create_session(programme, participants, number)
+            # Numbers above the generated sessions' (1-4): a new session in three days per edition.
+            sessions = [create_session(programme, people, 10 + number) for programme, people in editions]
+            count = due_count(sessions)
             received.value = 0
             started = time.perf_counter()
             batches = run_platform(workers)
             timings[workers] = time.perf_counter() - started
             delivered = wait_for(received, count)
             sent = Notification.objects.filter(
-                object_id=session.pk, kind__startswith="session_reminder", status=Notification.Status.SENT
+                object_id__in=[s.pk for s in sessions],
+                kind__startswith="session_reminder",
+                status=Notification.Status.SENT,
             ).count()
             if delivered != count or sent != count:
                 raise SystemExit(f"Platform: {delivered} delivered, {sent} recorded as sent, {count} expected.")
@@ -300,7 +353,7 @@ def main():
         # The baseline: the same messages, pre-built, over one plain smtplib connection.
         import smtplib
 
-        messages = rendered_messages(session)
+        messages = rendered_messages(sessions)
         received.value = 0
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port) as smtp:

@@ -32,17 +32,30 @@ def participations(user):
     )
 
 
+def request_participations(request):
+    """The requesting user's participations (``participations``), fetched once per request.
+
+    A person takes part in a handful of editions at most: one query loads them all, and the
+    current participation and the edition switcher both read this list.
+    """
+    cached = getattr(request, "_portal_participations", None)
+    if cached is None:
+        cached = list(participations(request.user)) if request.user.is_authenticated else []
+        request._portal_participations = cached
+    return cached
+
+
 def current_participant(request):
     """The participation the portal works on for this request, or None."""
     if not request.user.is_authenticated:
         return None
-    choices = participations(request.user)
+    choices = request_participations(request)
     chosen = request.session.get(SESSION_KEY)
     if chosen:
-        participant = choices.filter(pk=chosen).first()
-        if participant is not None:
-            return participant
-    return choices.first()
+        for participant in choices:
+            if str(participant.pk) == str(chosen):
+                return participant
+    return choices[0] if choices else None
 
 
 def participant_required(view):

@@ -81,7 +81,8 @@ def session_detail(request, pk):
         pk,
         Session.objects.select_related("programme", "inspiring_meeting").prefetch_related("themes", "resources"),
     )
-    registration = Registration.objects.filter(session=session, participant=request.participant).first()
+    # order_by(): one row at most (unique together); the default ordering would join five tables.
+    registration = Registration.objects.filter(session=session, participant=request.participant).order_by().first()
     form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
     rsvp_open = services.rsvp_is_open(session)
     return render(

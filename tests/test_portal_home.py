@@ -316,10 +316,10 @@ def test_home_query_count_does_not_grow_with_the_edition(client, programme):
     response = client.get(HOME)
     assert len(response.context["pending_items"]) == 4  # 2 roadmap actions, 2 sessions to answer
     assert response.context["binome_mates"]
-    # session, user, current participation, phases, their steps, next session, my registration to it,
-    # roadmap actions, sessions to answer, questionnaires to answer, announcements, the participations for
-    # the switcher, binôme mate
-    assert with_one_network == with_twenty_networks == 13
+    # session, user, the user's participations (the current one and the switcher's), phases with their
+    # steps counted, upcoming sessions (the next one and those to answer), my registrations to them,
+    # roadmap actions, questionnaires to answer, announcements, binôme mate
+    assert with_one_network == with_twenty_networks == 10
 
 
 # --- Landing: « / » and the page after login lead each role to its space -----------------
