@@ -60,7 +60,14 @@ run: $(STAMP_BASE) data-dir
 		echo "DEBUG is off: collecting static files"; $(MANAGE) collectstatic --noinput --verbosity 0; fi
 	$(MANAGE) runserver $(RUN_ADDRESS)
 
-test: $(STAMP_TEST)
+# axe-core for the accessibility tests, from package-lock.json (skipped with a message when npm is missing:
+# those tests are then skipped outside CI).
+NPM_STAMP := node_modules/.package-lock.json
+$(NPM_STAMP): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then echo "Installing axe-core (npm ci)"; npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility tests will be skipped (apt-get install nodejs npm)"; fi
+
+test: $(STAMP_TEST) $(NPM_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_TEST) data-dir
