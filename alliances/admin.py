@@ -28,6 +28,9 @@ from alliances.privacy import anonymise_users
 admin.site.site_header = _("Alliances innovantes — administration")
 admin.site.site_title = _("Alliances innovantes")
 admin.site.index_title = _("Pilotage du programme")
+# No « Voir le site »: « / » sends a coordinator back to the admin. The header links to the
+# committee area instead (templates/admin/base_site.html).
+admin.site.site_url = None
 
 
 # --- Inlines contributed by other apps to the edition page ------------------------------
@@ -208,7 +211,7 @@ class ThemeInline(ScopedTabularInline):
 @admin.register(Programme)
 class ProgrammeAdmin(ProgrammeScopedAdmin):
     programme_path = "pk"
-    list_display = ("name", "starts_on", "ends_on", "pilot_networks", "recruitment_link", "sponsors")
+    list_display = ("name", "starts_on", "ends_on", "pilot_networks", "recruitment_link", "dashboard_link", "sponsors")
     list_filter = ("coordinators",)
     search_fields = ("name", "slug", "sponsors")
     date_hierarchy = "starts_on"
@@ -259,6 +262,11 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
         if obj is None or not obj.pk:
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("recruitment:funnel", args=[obj.slug]), _("Entonnoir"))
+
+    @admin.display(description=_("tableau de bord"))
+    def dashboard_link(self, obj):
+        # The dashboard web page, where the coordinators produce its PDF (alliances/document_views.py).
+        return format_html('<a href="{}">{}</a>', reverse("documents:dashboard", args=[obj.slug]), _("Tableau de bord"))
 
 
 class StepInline(ScopedTabularInline):

@@ -206,11 +206,15 @@ def launch(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request, fallback)
-    messages.success(
-        request,
-        _("« %(title)s » est en cours de production : cette page se met à jour toute seule.")
-        % {"title": report_title(report)},
-    )
+    report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
+    if report.status == Report.Status.READY:
+        message = _("« %(title)s » est prêt : vous pouvez le télécharger.")
+    elif report.status == Report.Status.FAILED:
+        message = None  # the status page says why
+    else:
+        message = _("« %(title)s » est en cours de production : cette page se met à jour toute seule.")
+    if message:
+        messages.success(request, message % {"title": report_title(report)})
     return redirect("documents:status", pk=report.pk)
 
 

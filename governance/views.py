@@ -24,6 +24,8 @@ SEARCH_FROM = 6  # committees: fewer need no search box
 # The download view of documents is built by the documents work (route ``documents:download``).
 # Until that route exists the list shows the documents without links (see ``_download_url``).
 DOWNLOAD_URL_NAME = "documents:download"
+# The code of the meeting pack, a document kind of evaluation (a lookup value, not an import).
+PACK_KIND = "committee_pack"
 
 
 def _committee_context(request, committee, active):
@@ -85,11 +87,15 @@ def meeting_detail(request, pk):
     committee = meeting.committee
     rows, totals = selectors.meeting_attendance(meeting)
     context = _committee_context(request, committee, "meetings")
+    # The latest ready pack of this very meeting (its « meeting » parameter), to download from here.
+    pack = committee_documents(committee.programme).filter(kind=PACK_KIND, parameters__meeting=meeting.pk).first()
     context.update(
         meeting=meeting,
         attendance=rows,
         totals=totals,
         decisions=list(selectors.meeting_decisions(meeting)),
+        pack=pack,
+        pack_url=_download_url(pack) if pack is not None else None,
     )
     return render(request, "governance/meeting_detail.html", context)
 

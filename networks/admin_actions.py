@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from alliances.invitations import users_invite
 from alliances.models import Programme
 from networks.imports import MAX_BYTES, participants_import_csv
-from networks.models import Participant
+from networks.models import Enrolment, Participant
 
 
 def _is_staff(user):
@@ -106,6 +106,7 @@ def participant_import_csv_view(request, model_admin=None):
     if not _is_staff(request.user) or not request.user.coordinated_programmes().exists():
         raise PermissionDenied
     report = None
+    enrolled_networks = []  # shown beside the errors: the names and acronyms the « réseau » column accepts
     if request.method == "POST":
         form = ParticipantImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
@@ -133,6 +134,12 @@ def participant_import_csv_view(request, model_admin=None):
                 for warning in report.warnings:
                     messages.warning(request, warning)
                 return redirect(_changelist_url(model_admin, request))
+            enrolled_networks = [
+                str(enrolment.network)
+                for enrolment in Enrolment.objects.filter(programme=form.cleaned_data["programme"])
+                .select_related("network")
+                .order_by("network__name")
+            ]
     else:
         form = ParticipantImportForm(user=request.user)
     site = model_admin.admin_site if model_admin is not None else admin.site
@@ -142,6 +149,7 @@ def participant_import_csv_view(request, model_admin=None):
         "opts": Participant._meta,
         "form": form,
         "report": report,
+        "enrolled_networks": enrolled_networks,
         "changelist_url": _changelist_url(model_admin, request),
         "max_megabytes": MAX_BYTES // (1024 * 1024),
     }

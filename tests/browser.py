@@ -66,7 +66,7 @@ def log_in(page, base_url, email, password, *, then=None):
     page.goto(base_url + reverse("accounts:login"))
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").click()
+    page.locator("main form button[type=submit]").click()
     if then:
         page.wait_for_url(base_url + then)
     else:
