@@ -75,16 +75,17 @@ lint: $(STAMP_TEST) data-dir
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 
-# The source strings are French: the French catalogue repeats them (msgen) and sets the French plural
-# rule; the English catalogue keeps its translations and gets the new strings empty, which
+# The source strings are French: the French catalogue is rebuilt from the template, repeating them
+# (msgen), with the French plural rule (msginit); the English catalogue keeps its translations and gets the new strings empty, which
 # tests/test_translations.py lists until they are translated. The .mo files are committed, so that
 # `make run` needs no gettext tools.
 MESSAGES_IGNORE := --ignore=.venv --ignore=data --ignore=staticfiles --ignore=bench --ignore=tests --ignore=node_modules
 FR_PO := locale/fr/LC_MESSAGES/django.po
 messages: $(STAMP_BASE)
-	$(MANAGE) makemessages -l fr -l en --no-obsolete --no-wrap $(MESSAGES_IGNORE)
-	msgen --no-wrap $(FR_PO) | msgattrib --clear-fuzzy --no-wrap -o $(FR_PO)
-	$(MANAGE) compilemessages --ignore=.venv
+	$(MANAGE) makemessages -l en --no-obsolete --no-wrap --keep-pot $(MESSAGES_IGNORE)
+	msginit --no-translator --no-wrap -l fr_FR.UTF-8 -i locale/django.pot -o - | msgen --no-wrap -o $(FR_PO) -
+	rm locale/django.pot
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 clean-venv:
 	rm -rf $(VENV)
