@@ -53,6 +53,7 @@ print(json.dumps({
     "db_port": db.get("PORT", ""),
     "db_user": db.get("USER", ""),
     "conn_max_age": db["CONN_MAX_AGE"],
+    "conn_health_checks": db["CONN_HEALTH_CHECKS"],
     "debug": s.DEBUG,
     "secret_key": s.SECRET_KEY,
     "allowed_hosts": s.ALLOWED_HOSTS,
@@ -138,6 +139,7 @@ def test_embedded_default_with_no_environment(data_dir):
     assert "testserver" in s["allowed_hosts"] and "127.0.0.1" in s["allowed_hosts"]
     assert s["staticfiles_backend"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
     assert s["conn_max_age"] == 0
+    assert s["conn_health_checks"] is False
     assert s["log_level"] == "INFO"
     assert s["soft_time_limit"] < s["time_limit"]
 
@@ -254,6 +256,7 @@ def test_explicit_values_are_honoured(data_dir, tmp_path):
     assert s["allowed_hosts"] == ["alliances.example.org", "www.alliances.example.org"]
     assert s["csrf_trusted_origins"] == ["https://alliances.example.org"]
     assert s["conn_max_age"] == 60
+    assert s["conn_health_checks"] is True  # a kept connection is checked before reuse
     assert s["default_from_email"] == "Programme <programme@example.org>"
     assert (s["soft_time_limit"], s["time_limit"]) == (30, 45)
     assert s["log_level"] == "WARNING"
