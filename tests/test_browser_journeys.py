@@ -30,7 +30,7 @@ from governance.models import Committee
 from networks.models import Participant, Partnership, RoadmapAction
 from sessions.models import Registration, Session, TopicProposal, TopicVote
 from tests import factories
-from tests.browser import browser_marks, log_in, new_page, screenshot
+from tests.browser import DESKTOP, browser_marks, log_in, new_page, screenshot
 from tests.factories_evaluation import open_questionnaire, question
 
 PASSWORD = "Un-mot-de-passe-solide-2018"
@@ -212,6 +212,12 @@ def test_participant_accepts_the_invitation_and_works_in_the_portal(live_server,
     page.wait_for_url(live_server.url + reverse("portal:home"))
     _message(page, "Bienvenue ! Votre compte est activé.")
     screenshot(page, journey, "02-accueil")
+    # The navigation fits every common desktop width (it collapses into its menu button below 1400 px).
+    for width in (1024, 1280, 1366, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the portal home scrolls sideways by {overflow} px at {width} px"
+    page.set_viewport_size(DESKTOP)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     assert user.last_login is not None
