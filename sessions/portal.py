@@ -43,40 +43,28 @@ def _pending_items(sessions):
     ]
 
 
-def _with_my_registration(sessions, participant):
-    return sessions.prefetch_related(
-        Prefetch(
-            "registrations",
-            # order_by(): at most one row per session; the default ordering would join five tables.
-            queryset=Registration.objects.filter(participant=participant).order_by(),
-            to_attr="my_registrations",
-        )
-    )
-
-
-def _attach_my_registration(session):
-    session.my_registration = session.my_registrations[0] if session.my_registrations else None
-    return session
-
-
 def next_session(participant, now=None):
-    """The next session of the participant's edition, with ``my_registration`` (or None) attached.
-
-    Two queries: the session and, prefetched, the participant's registration to it.
-    """
-    session = _with_my_registration(upcoming_sessions(participant, now), participant).first()
-    return _attach_my_registration(session) if session is not None else None
+    """The next session of the participant's edition, with ``my_registration`` (or None) attached: two queries."""
+    return next_session_and_pending_items(participant, now)[0]
 
 
 def next_session_and_pending_items(participant, now=None):
-    """``next_session`` and ``pending_items`` together, as the portal home shows both: two queries.
+    """The next session (``my_registration`` attached) and the sessions to answer, as the home shows both.
 
-    The edition's upcoming sessions (a handful) with the participant's registrations prefetched:
-    the first is the next session, those not answered yet are the pending items.
+    Two queries: the edition's upcoming sessions (a handful) and, prefetched, the participant's
+    registrations to them; the first is the next session, those not answered yet are the pending items.
     """
-    sessions = [
-        _attach_my_registration(session)
-        for session in _with_my_registration(upcoming_sessions(participant, now), participant)
-    ]
+    sessions = list(
+        upcoming_sessions(participant, now).prefetch_related(
+            Prefetch(
+                "registrations",
+                # order_by(): at most one row per session; the default ordering would join five tables.
+                queryset=Registration.objects.filter(participant=participant).order_by(),
+                to_attr="my_registrations",
+            )
+        )
+    )
+    for session in sessions:
+        session.my_registration = session.my_registrations[0] if session.my_registrations else None
     unanswered = [s for s in sessions if s.my_registration is None or s.my_registration.rsvp not in ANSWERED]
     return (sessions[0] if sessions else None), _pending_items(unanswered)
