@@ -308,6 +308,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 AXES_COOLOFF_MESSAGE = _("Trop de tentatives de connexion : ce compte est bloqué pour 15 minutes depuis cette adresse.")
+# Login records (django-axes' access logs, attempts and failures: address, IP, user agent) are
+# personal data kept only this many days, then purged every night (alliances.purge_login_records).
+LOGIN_RECORDS_RETENTION_DAYS = env_int("LOGIN_RECORDS_RETENTION_DAYS", 90, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -1,4 +1,4 @@
-"""Celery tasks of the core: the reminders job, its batches, and the daily session cleanup.
+"""Celery tasks of the core: the reminders job, its batches, and the nightly cleanups.
 
 Thin by design: they pass ids and call :mod:`alliances.notifications`, where the
 rules live. Every task is idempotent (the database records what was sent), so
@@ -7,7 +7,8 @@ send a message twice.
 
 The beat schedule (django-celery-beat, editable in the admin) is created by the
 migration ``alliances/0004_periodic_tasks``: ``alliances.send_reminders`` every
-15 minutes and ``alliances.clear_sessions`` every night.
+15 minutes and ``alliances.clear_sessions`` every night; the migration
+``alliances/0007_login_records_purge_task`` adds ``alliances.purge_login_records``.
 """
 
 import logging
@@ -16,7 +17,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
 
-from alliances import notifications
+from alliances import login_records, notifications
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +65,11 @@ def send_notifications(self, notification_ids):
 def clear_sessions():
     """Delete expired web sessions (Django's ``clearsessions``), every night."""
     call_command("clearsessions")
+
+
+@shared_task(name="alliances.purge_login_records")
+def purge_login_records():
+    """Delete the login records older than ``LOGIN_RECORDS_RETENTION_DAYS`` (RGPD), every night."""
+    deleted = login_records.login_records_purge()
+    logger.info("Login records purged: %s", deleted)
+    return deleted

@@ -1,15 +1,22 @@
 """RGPD (issue 7, item 5): privacy page, « télécharger mes données », deletion request, anonymisation."""
 
+import datetime as dt
+import importlib
 import json
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from alliances import tasks
+from alliances.celery import app as celery_app
 from alliances.models import User
 from evaluation.models import Answer, Question
 from governance.models import CommitteeMember
@@ -301,3 +308,50 @@ def test_a_superuser_may_anonymise_anyone(client, person, superuser):
     person.user.refresh_from_db()
     assert person.user.email.endswith("@anonymise.invalid")
     assert leftovers() == []
+
+
+# --- Login records: retention ----------------------------------------------------------------
+
+
+def login_record(model, username, *, days_ago, **fields):
+    """An axes row dated ``days_ago`` (``attempt_time`` is auto_now_add: dated by an update)."""
+    defaults = {"user_agent": "Firefox", "ip_address": "203.0.113.7", "http_accept": "*/*", "path_info": "/compte/"}
+    if model is AccessAttempt:
+        defaults.update(get_data="", post_data=f"username={username}", failures_since_start=1)
+    row = model.objects.create(username=username, **{**defaults, **fields})
+    model.objects.filter(pk=row.pk).update(attempt_time=timezone.now() - dt.timedelta(days=days_ago))
+    return row
+
+
+@pytest.mark.parametrize("model", [AccessLog, AccessAttempt, AccessFailureLog])
+def test_the_nightly_purge_deletes_login_records_past_the_retention_period(db, settings, model):
+    settings.LOGIN_RECORDS_RETENTION_DAYS = 30
+    old = login_record(model, "ancien@example.org", days_ago=31)
+    recent = login_record(model, "recent@example.org", days_ago=29, user_agent="Safari")
+
+    result = tasks.purge_login_records.delay().get()
+
+    assert list(model.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not model.objects.filter(pk=old.pk).exists()
+    assert sum(result.values()) == 1
+
+
+def test_the_retention_period_is_90_days_by_default(db):
+    login_record(AccessLog, "ancien@example.org", days_ago=91)
+    kept = login_record(AccessLog, "recent@example.org", days_ago=89)
+    tasks.purge_login_records()
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_the_purge_is_scheduled_every_night_by_an_idempotent_migration(db):
+    from django.apps import apps as global_apps
+
+    migration = importlib.import_module("alliances.migrations.0007_login_records_purge_task")
+    migration.create_purge_task(global_apps, None)  # already applied by migrate (unless a flush removed it)
+    task = PeriodicTask.objects.get(task="alliances.purge_login_records")
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "45", "Europe/Paris")
+    task.enabled = False  # a change made in the admin survives
+    task.save()
+    migration.create_purge_task(global_apps, None)
+    assert PeriodicTask.objects.get(task="alliances.purge_login_records").enabled is False
+    assert "alliances.purge_login_records" in celery_app.tasks
