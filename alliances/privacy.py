@@ -12,7 +12,10 @@ Part of the core's top layer: a person's data lives in every app.
 """
 
 import json
+import re
+import unicodedata
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -23,8 +26,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session as LoginSession
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -35,10 +39,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from alliances.admin_scoping import coordinated_programme_ids, is_superuser
-from alliances.models import Notification, Programme
+from alliances.login_records import login_records_delete
+from alliances.models import Notification, Programme, Report
 from evaluation.models import Answer, Response
 from governance.models import CommitteeMember, Decision
-from networks.models import Participant
+from networks.models import Binome, Participant
 from sessions.models import CalendarFeed, Registration, TopicProposal, TopicVote
 
 ANONYMOUS_DOMAIN = "anonymise.invalid"
@@ -199,22 +204,199 @@ def deletion_request_record(user, *, request=None):
 
 
 def _end_login_sessions(user):
-    """Delete the person's login sessions (whatever the session store's contents)."""
+    """Delete every session row of the person, expired ones included: each holds their user id.
+
+    The session store is signed, not searchable: each row is decoded. Expired rows
+    wait for the nightly ``clearsessions`` otherwise, and still name the account.
+    """
     ended = []
-    for session in LoginSession.objects.filter(expire_date__gt=timezone.now()).iterator():
+    for session in LoginSession.objects.iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             ended.append(session.session_key)
     LoginSession.objects.filter(session_key__in=ended).delete()
 
 
+class _Identity:
+    """The ways a person's identity is written in other rows, and what replaces each.
+
+    ``strong`` patterns (the address, the full name in either order, with or
+    without its accents, the phone number) are replaced wherever they appear, in
+    every text column of every table: they name this person and nobody else.
+    ``weak`` ones (the first name, the last name alone) are replaced only in rows
+    about the person (their binôme's name, the admin log of their objects):
+    elsewhere « Martin » may be a colleague or a town, and replacing it would
+    damage somebody else's data.
+
+    Names are matched as whole words and addresses as whole addresses, ignoring
+    case: ``ann@example.org`` is not replaced inside ``joann@example.org``, nor
+    « Pierre Martin » inside « Jean-Pierre Martin ». Text
+    that holds JSON written with ``ensure_ascii`` (the admin log's change messages)
+    writes « é » as ``\\u00e9``: each pattern is also matched in that form.
+    """
+
+    def __init__(self, *, email, first_name, last_name, phone, anonymous_address, anonymous_name):
+        first_name, last_name = first_name.strip(), last_name.strip()
+        names = set()
+        if first_name and last_name:
+            for first, last in {(first_name, last_name), (_unaccented(first_name), _unaccented(last_name))}:
+                names |= {f"{first} {last}", f"{last} {first}"}
+        self.strong = []  # (needle for the database, regex, replacement)
+        self.weak = []
+        if email.strip():
+            self._add(self.strong, email.strip(), anonymous_address, address=True)
+        for name in sorted(names):
+            self._add(self.strong, name, anonymous_name)
+        if sum(c.isdigit() for c in phone) >= 6:
+            self._add(self.strong, phone.strip(), "")
+        for name in sorted({first_name, last_name, _unaccented(first_name), _unaccented(last_name)} - {""}):
+            self._add(self.weak, name, anonymous_name)
+
+    @staticmethod
+    def _add(patterns, value, replacement, *, address=False):
+        needle = _database_needle(value)
+        for escaped in (False, True):
+            body = "".join(_char_pattern(char, escaped=escaped) for char in " ".join(value.split()))
+            regex = rf"(?<![\w.+-]){body}(?!\.?[\w-])" if address else rf"(?<![\w@-]){body}(?![\w@-])"
+            substitute = json.dumps(replacement)[1:-1] if escaped else replacement
+            patterns.append((needle, re.compile(regex, re.IGNORECASE), substitute))
+
+    def scrub(self, value, *, weak=False):
+        """``value`` with every pattern replaced (strings inside lists and dicts too, for JSON)."""
+        if isinstance(value, str):
+            for _needle, regex, replacement in self.strong + (self.weak if weak else []):
+                value = regex.sub(lambda _match, r=replacement: r, value)
+            return value
+        if isinstance(value, list):
+            return [self.scrub(item, weak=weak) for item in value]
+        if isinstance(value, dict):
+            return {key: self.scrub(item, weak=weak) for key, item in value.items()}
+        return value
+
+
+def _unaccented(text):
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _char_pattern(char, *, escaped):
+    """One character of a pattern: any run of spaces for a space; in JSON's ``\\uXXXX`` form, either case."""
+    if char == " ":
+        return r"\s+"
+    if not escaped or char.isascii():
+        return re.escape(char)
+    forms = {json.dumps(form)[1:-1] for form in (char, char.lower(), char.upper()) if len(form) == 1}
+    return "(?:" + "|".join(re.escape(form) for form in sorted(forms)) + ")"
+
+
+def _database_needle(value):
+    """What the narrowing query looks for: SQLite compares only ASCII letters without case, so the
+    longest ASCII stretch of the value (« bulonne Camille » for « Zébulonne Camille »), found in both
+    the text and its JSON-escaped form; the exact match is then made in Python."""
+    stretches = [part.strip() for part in re.split(r"[^\x00-\x7f]+", value)]
+    longest = max(stretches, key=len)
+    return longest if len(longest) >= 3 else value
+
+
+def _text_fields(model):
+    """The columns of ``model`` that may hold a name or an address."""
+    fields = []
+    for field in model._meta.concrete_fields:
+        if field.is_relation or field.primary_key:
+            continue
+        if isinstance(field, models.CharField | models.TextField | models.JSONField):
+            fields.append(field)
+    return fields
+
+
+# Columns never scrubbed: a password hash cannot hold a name, and the session store is
+# signed (the person's sessions are deleted instead, see _end_login_sessions).
+_SKIPPED_COLUMNS = {("alliances.User", "password"), ("sessions.Session", "session_data")}
+
+
+def _scrub_everywhere(identity):
+    """Replace the person's strong identifiers in every text column of every model of every app.
+
+    One narrowing query per model (``icontains`` on each column and pattern), then
+    the exact replacement in Python, written with ``update()``: no signal, no
+    history row recording the name once more. Generic on purpose: a table added
+    later (an app's, a library's) is reached without anyone remembering it.
+    Returns the number of rows changed per model label.
+    """
+    changed = {}
+    for model in django_apps.get_models():
+        fields = [f for f in _text_fields(model) if (model._meta.label, f.name) not in _SKIPPED_COLUMNS]
+        if not fields or model._meta.proxy or not model._meta.managed:
+            continue
+        lookup = Q()
+        annotations = {}
+        for field in fields:
+            column = field.attname
+            if isinstance(field, models.JSONField):
+                column = f"_scrub_{field.attname}"
+                annotations[column] = Cast(field.attname, models.TextField())
+            for needle in sorted({needle for needle, _regex, _replacement in identity.strong}):
+                lookup |= Q(**{f"{column}__icontains": needle})
+        rows = model._base_manager.annotate(**annotations).filter(lookup).only("pk", *(f.attname for f in fields))
+        for row in rows:
+            updates = {}
+            for field in fields:
+                value = getattr(row, field.attname)
+                scrubbed = identity.scrub(value)
+                if isinstance(scrubbed, str) and field.max_length:
+                    scrubbed = scrubbed[: field.max_length]
+                if scrubbed != value:
+                    updates[field.attname] = scrubbed
+            if updates:
+                _update_row(model, row.pk, updates)
+                changed[model._meta.label] = changed.get(model._meta.label, 0) + 1
+    return changed
+
+
+def _update_row(model, pk, updates):
+    """Write one scrubbed row; a label that now collides with another's unique value gets the row's id."""
+    try:
+        with transaction.atomic():
+            model._base_manager.filter(pk=pk).update(**updates)
+    except IntegrityError:
+        model._base_manager.filter(pk=pk).update(
+            **{name: f"{value} ({pk})" if isinstance(value, str) else value for name, value in updates.items()}
+        )
+
+
+def _relabel_admin_log(identity, objects):
+    """The admin log of the person's own objects: their current (anonymised) label, and no name in the message."""
+    for obj in objects:
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        )
+        label = str(obj)[:200]
+        for entry in entries.only("pk", "change_message"):
+            LogEntry.objects.filter(pk=entry.pk).update(
+                object_repr=label, change_message=identity.scrub(entry.change_message, weak=True)
+            )
+
+
 @transaction.atomic
 def user_anonymise(*, user, by):
-    """Close ``user``'s account and remove their personal data, keeping the aggregates.
+    """Close ``user``'s account and remove their personal data from every table, keeping the aggregates.
 
     ``by`` is the coordinator or superuser doing it (recorded in the admin log).
+    Kept: the participations, RSVPs, attendances, votes and answer values that the
+    edition's figures count, linked to the closed account. Removed: the account's
+    fields, their free text, their committee seat's name, their login records
+    (django-axes), their sessions, their attendance certificates, and every
+    mention of their address or name in any other row: labels in the admin log,
+    the change history, the email log, other people's notes.
     """
     full_name = user.get_full_name().strip()
     old_email = user.email
+    identity = _Identity(
+        email=old_email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        phone=user.phone,
+        anonymous_address=anonymous_email(user),
+        anonymous_name=_("Personne anonymisée"),
+    )
     participant_ids = list(Participant.objects.filter(user=user).values_list("pk", flat=True))
     response_ids = list(Response.objects.filter(participant_id__in=participant_ids).values_list("pk", flat=True))
     answer_ids = list(Answer.objects.filter(response_id__in=response_ids).values_list("pk", flat=True))
@@ -245,6 +427,9 @@ def user_anonymise(*, user, by):
     user.programmes_coordinated.clear()
     _end_login_sessions(user)
     CalendarFeed.objects.filter(user=user).delete()
+    # Who logged in from where, with which browser: no aggregate needs it.
+    login_records_delete(old_email)
+    _delete_certificates(participant_ids)
 
     # Participations stay (they count in the edition's figures), without a job title, out of the directory.
     Participant.objects.filter(pk__in=participant_ids).update(job_title="", listed_in_directory=False)
@@ -252,12 +437,16 @@ def user_anonymise(*, user, by):
     Registration.objects.filter(pk__in=registration_ids).update(rsvp_comment="")
     Answer.objects.filter(pk__in=answer_ids).update(text="")
     Notification.objects.filter(recipient=user).update(last_error="")
+    # A binôme's name may be made of its members' first names.
+    binomes = list(Binome.objects.filter(members__in=participant_ids).distinct())
+    for binome in binomes:
+        Binome.objects.filter(pk=binome.pk).update(name=identity.scrub(binome.name, weak=True))
 
-    # Committee seats: unlinked from the account, the person's name removed.
-    for seat in CommitteeMember.objects.filter(user=user):
+    # Committee seats: unlinked from the account; a seat's person is this person, their name goes.
+    seats = list(CommitteeMember.objects.filter(user=user))
+    for seat in seats:
         seat.user = None
-        if seat.person_name and seat.person_name.strip() in {full_name, old_email}:
-            seat.person_name = "" if seat.organisation_id else _("Membre anonymisé")
+        seat.person_name = "" if seat.organisation_id else _("Membre anonymisé")
         seat.save(update_fields=["user", "person_name"])
     decision_ids = []
     if full_name:
@@ -271,12 +460,16 @@ def user_anonymise(*, user, by):
     if full_name:
         Decision.history.filter(Q(id__in=decision_ids) | Q(owner__iexact=full_name)).update(owner="")
 
-    # The admin's own log names objects by their label: the person's name and address.
-    user_type = ContentType.objects.get_for_model(type(user))
-    participant_type = ContentType.objects.get_for_model(Participant)
-    LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).update(object_repr=str(user))
-    LogEntry.objects.filter(content_type=participant_type, object_id__in=[str(pk) for pk in participant_ids]).update(
-        object_repr=str(user)
+    # Every other mention, in any table: then the admin log of the person's own objects, relabelled.
+    _scrub_everywhere(identity)
+    _relabel_admin_log(
+        identity,
+        [
+            user,
+            *Participant.objects.filter(pk__in=participant_ids).select_related("user"),
+            *Binome.objects.filter(pk__in=[b.pk for b in binomes]).select_related("enrolment__network"),
+            *CommitteeMember.objects.filter(pk__in=[s.pk for s in seats]).select_related("organisation"),
+        ],
     )
 
     LogEntry.objects.log_actions(
@@ -287,6 +480,16 @@ def user_anonymise(*, user, by):
         single_object=True,
     )
     return user
+
+
+def _delete_certificates(participant_ids):
+    """The person's attendance certificates (PDF documents about them alone): rows now, files once committed."""
+    reports = list(Report.objects.filter(parameters__participant__in=participant_ids))
+    files = [report.file.name for report in reports if report.file]
+    Report.objects.filter(pk__in=[report.pk for report in reports]).delete()
+    if files:
+        storage = Report._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
 def can_anonymise(request, user):

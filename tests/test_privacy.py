@@ -9,6 +9,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session as WebSession
 from django.core import mail
 from django.db import models
 from django.urls import reverse
@@ -17,11 +18,11 @@ from django_celery_beat.models import PeriodicTask
 
 from alliances import tasks
 from alliances.celery import app as celery_app
-from alliances.models import User
+from alliances.models import Report, User
 from evaluation.models import Answer, Question
-from governance.models import CommitteeMember
-from networks.models import Participant
-from sessions.models import CalendarFeed, Registration, TopicVote
+from governance.models import CommitteeMember, MeetingAttendance
+from networks.models import Binome, Participant, RoadmapAction
+from sessions.models import CalendarFeed, FollowUp, Registration, TopicVote
 from tests import factories
 from tests.factories import PASSWORD
 from tests.factories_portal import assert_login_redirect
@@ -355,3 +356,182 @@ def test_the_purge_is_scheduled_every_night_by_an_idempotent_migration(db):
     migration.create_purge_task(global_apps, None)
     assert PeriodicTask.objects.get(task="alliances.purge_login_records").enabled is False
     assert "alliances.purge_login_records" in celery_app.tasks
+
+
+# --- Anonymisation: a full dump of every table ------------------------------------------------
+
+RICH_EMAIL = "quirina.zebulonne@example.org"
+RICH_FIRST, RICH_LAST = "Quirina", "Zébulonne"
+RICH_NAME = f"{RICH_FIRST} {RICH_LAST}"
+RICH_IP, RICH_AGENT = "198.51.100.77", "NavigateurDeQuirina/4.2"
+RICH_TRACES = (RICH_EMAIL, RICH_FIRST, RICH_LAST, "Zebulonne", RICH_IP, RICH_AGENT)
+OTHER_EMAIL, OTHER_NAME = "dominique.autrui@example.org", "Dominique Autrui"
+
+
+def full_dump():
+    """Every column of every row of every model of every installed app, as text; sessions decoded.
+
+    Generic on purpose: a table added later (an app's, a library's) is in the dump
+    without this test knowing it.
+    """
+    texts = []
+    for model in apps.get_models():
+        columns = [f.attname for f in model._meta.concrete_fields]
+        for row in model._base_manager.values_list(*columns):
+            texts.extend(f"{model._meta.label}.{column}={value}" for column, value in zip(columns, row, strict=True))
+    for session in WebSession.objects.all():
+        texts.append(f"session {session.session_key} decoded={session.get_decoded()}")
+    return texts
+
+
+def traces_in(texts, traces=RICH_TRACES):
+    return sorted({(trace, text[:120]) for text in texts for trace in traces if trace.casefold() in text.casefold()})
+
+
+def log_entry(actor, obj, message=""):
+    """An admin log row, as the admin writes it (its label is the object's str(), its message JSON with ensure_ascii)."""
+    return LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[obj], action_flag=2, change_message=message, single_object=True
+    )
+
+
+@pytest.fixture
+def rich_person(programme, coordinator, client):
+    """One person with data in every table that can name her: participant in a binôme, committee member
+    with attendance, author of follow-ups, visits and an announcement, network contact, admin log entries
+    on many object types, history rows, emails sent to her, login records, open and expired sessions."""
+    user = factories.UserFactory(email=RICH_EMAIL, first_name=RICH_FIRST, last_name=RICH_LAST, phone="07 98 76 54 32")
+    other = factories.UserFactory(email=OTHER_EMAIL, first_name="Dominique", last_name="Autrui")
+    network = factories.NetworkFactory(name="Réseau Orée", contact_name=RICH_NAME, contact_email=RICH_EMAIL.upper())
+    enrolment = factories.EnrolmentFactory(programme=programme, network=network)
+    binome = factories.BinomeFactory(enrolment=enrolment, name=f"{RICH_FIRST} et Dominique")
+    participant = factories.ParticipantFactory(user=user, enrolment=enrolment, binome=binome, job_title="Déléguée")
+    partner = factories.ParticipantFactory(user=other, enrolment=enrolment, binome=binome)
+    session = factories.SessionFactory(programme=programme, code="S2", title="Mettre en œuvre")
+    registration = factories.RegistrationFactory(session=session, participant=participant)
+    registration.rsvp_comment = f"Je viendrai — {RICH_FIRST}"
+    registration.save()  # a history row holding the comment
+    factories.RegistrationFactory(session=session, participant=partner, rsvp_comment=f"Avec {OTHER_NAME}")
+    factories.TopicProposalFactory(session=session, proposed_by=participant, title="Essaimage")
+    roadmap = factories.RoadmapFactory(enrolment=enrolment)
+    action = factories.RoadmapActionFactory(roadmap=roadmap, owner=participant, title="Cartographier les mécènes")
+    # A committee member in two committees, with attendance.
+    steering = factories.CommitteeFactory(programme=programme, kind="steering")
+    orientation = factories.CommitteeFactory(programme=programme, kind="orientation")
+    seat = factories.CommitteeMemberFactory(committee=steering, organisation=None, person_name=RICH_NAME, user=user)
+    org_seat = factories.CommitteeMemberFactory(
+        committee=orientation, organisation__name="Fondation Orée", person_name=RICH_NAME, user=user
+    )
+    meeting = factories.MeetingFactory(committee=orientation, minutes=f"{RICH_LAST.upper()} {RICH_FIRST} a présenté.")
+    attendance = factories.MeetingAttendanceFactory(meeting=meeting, member=org_seat)
+    factories.MeetingAttendanceFactory(meeting=factories.MeetingFactory(committee=steering), member=seat)
+    decision = factories.DecisionFactory(
+        meeting=meeting, owner=RICH_NAME, description=f"Voir avec {RICH_EMAIL}, Quirina Zebulonne"
+    )
+    decision.status = "in_progress"
+    decision.save()  # history rows of the decision
+    # What she authored as a coordinator, and what others wrote about her.
+    factories.FollowUpFactory(enrolment=enrolment, coordinator=user, private_notes=f"Signé {RICH_NAME}")
+    factories.FieldVisitFactory(enrolment=enrolment, coordinator=user, shared_summary="Visite du siège")
+    factories.AnnouncementFactory(programme=programme, author=user, body=f"Contact : {RICH_EMAIL}")
+    factories.FollowUpFactory(
+        enrolment=enrolment, coordinator=coordinator, private_notes=f"Appeler {RICH_LAST} {RICH_FIRST} et {OTHER_NAME}"
+    )
+    # Emails sent to her, one refused by the server (which quotes her address).
+    factories.NotificationFactory(recipient=user, programme=programme, kind="session_reminder:7")
+    factories.NotificationFactory(
+        recipient=user, programme=programme, kind="announcement", status="failed", last_error=f"550 <{RICH_EMAIL}>"
+    )
+    factories.NotificationFactory(recipient=other, programme=programme, kind="announcement")
+    factories.ReportFactory(
+        programme=programme, kind="attendance_certificate", parameters={"participant": participant.pk}
+    )
+    factories.ReportFactory(programme=programme, parameters={"title": f"Dossier de {RICH_NAME}"})  # a JSON column
+    # The admin log: labels of many object types hold her name; an inline's label sits in a JSON message.
+    inline_message = json.dumps([{"added": {"name": "participant", "object": RICH_NAME}}])
+    for obj in (user, participant, registration, seat, org_seat, attendance, binome, action, decision):
+        log_entry(coordinator, obj)
+    log_entry(coordinator, enrolment, inline_message)
+    log_entry(coordinator, other)
+    log_entry(coordinator, meeting, json.dumps([{"changed": {"fields": ["compte rendu"], "by": RICH_EMAIL}}]))
+    # Sessions: one open, one expired (still in the table until clearsessions), and a stranger's.
+    client.force_login(user)
+    expired = client.__class__()
+    expired.force_login(user)
+    WebSession.objects.filter(session_key=expired.session.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(days=1)
+    )
+    client.__class__().force_login(other)
+    # Login records, her address typed in several cases; a stranger's too. After the logins above:
+    # axes deletes attempts older than its cool-off at each login.
+    for model, typed in (
+        (AccessLog, RICH_EMAIL),
+        (AccessAttempt, f" {RICH_EMAIL.upper()} "),
+        (AccessFailureLog, "Quirina.Zebulonne@Example.ORG"),
+    ):
+        login_record(model, typed, days_ago=0, ip_address=RICH_IP, user_agent=RICH_AGENT)
+        login_record(model, OTHER_EMAIL, days_ago=0, ip_address="192.0.2.1", user_agent="Autre/1.0")
+    return participant
+
+
+def test_the_dump_finds_the_person_everywhere_before_anonymisation(rich_person):
+    found = traces_in(full_dump())
+    assert {trace for trace, _text in found} == set(RICH_TRACES)
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        assert (RICH_IP, f"{model._meta.label}.ip_address={RICH_IP}") in found
+    assert (
+        any(trace == RICH_LAST and text.startswith("admin.LogEntry.change_message=") for trace, text in found) is False
+    )
+    # The inline's label is written with ensure_ascii, as the admin does: « Z\u00e9bulonne ».
+    assert any(t.startswith("admin.LogEntry.change_message=") and "Z\\u00e9bulonne" in t for t in full_dump())
+
+
+def test_after_anonymisation_a_full_dump_holds_no_trace_of_the_person(client, rich_person, coordinator):
+    user = rich_person.user
+    other_sessions = [
+        s.session_key for s in WebSession.objects.all() if s.get_decoded().get("_auth_user_id") != str(user.pk)
+    ]
+    other_texts_before = [t for t in full_dump() if "Autrui" in t or OTHER_EMAIL in t]
+    assert len(other_texts_before) > 5
+
+    _, done = anonymise(client.__class__(), coordinator, user)
+
+    assert done.status_code == 302
+    dump = full_dump()
+    assert traces_in(dump) == []
+    # Her sessions are gone, expired one included; the others' stay.
+    remaining = {s.session_key: s.get_decoded().get("_auth_user_id") for s in WebSession.objects.all()}
+    assert str(user.pk) not in remaining.values()
+    assert set(other_sessions) <= set(remaining)
+    # Other people's data remains: the stranger's account, login records, comment, log entry, notes.
+    assert User.objects.get(email=OTHER_EMAIL).get_full_name() == OTHER_NAME
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        assert OTHER_EMAIL in model.objects.values_list("username", flat=True)
+    assert Registration.objects.get(participant__user__email=OTHER_EMAIL).rsvp_comment == f"Avec {OTHER_NAME}"
+    assert LogEntry.objects.filter(object_repr__contains=OTHER_EMAIL).exists()
+    assert [t for t in dump if "Autrui" in t or OTHER_EMAIL in t]
+    assert f"et {OTHER_NAME}" in FollowUp.objects.get(coordinator=coordinator).private_notes
+    # The binôme keeps its other member's name; the rows that count stay.
+    assert Binome.objects.get().name == "Personne anonymisée et Dominique"
+    assert MeetingAttendance.objects.count() == 2 and Registration.objects.count() == 2
+    assert RoadmapAction.objects.get().owner == rich_person
+    assert not Report.objects.filter(kind="attendance_certificate").exists()
+
+
+def test_names_and_addresses_are_replaced_as_whole_words_only(client, programme, coordinator):
+    """« Ann Lee » is not replaced inside « Joann Leeds » or « Lee-Ann Lee », nor ann@example.org inside
+    joann@example.org or ann@example.org.uk."""
+    user = factories.UserFactory(email="ann@example.org", first_name="Ann", last_name="Lee")
+    factories.ParticipantFactory(user=user, enrolment__programme=programme)
+    meeting = factories.MeetingFactory(
+        committee__programme=programme,
+        minutes="Ann Lee (ann@example.org), Joann Leeds (joann@example.org), Lee-Ann Lee ann@example.org.uk",
+    )
+
+    anonymise(client, coordinator, user)
+
+    meeting.refresh_from_db()
+    assert meeting.minutes == (
+        f"Personne anonymisée (anonyme-{user.pk}@anonymise.invalid), Joann Leeds (joann@example.org), "
+        "Lee-Ann Lee ann@example.org.uk"
+    )
