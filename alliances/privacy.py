@@ -38,13 +38,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from alliances.admin_notifications import kind_label
 from alliances.admin_scoping import coordinated_programme_ids, is_superuser
-from alliances.login_records import login_records_delete
+from alliances.login_records import login_records_delete, login_records_of
 from alliances.models import Notification, Programme, Report
 from evaluation.models import Answer, Response
-from governance.models import CommitteeMember, Decision
-from networks.models import Binome, Participant
-from sessions.models import CalendarFeed, Registration, TopicProposal, TopicVote
+from governance.models import CommitteeMember, Decision, MeetingAttendance
+from networks.models import Binome, Participant, RoadmapAction
+from sessions.models import (
+    Announcement,
+    CalendarFeed,
+    FieldVisit,
+    FollowUp,
+    Registration,
+    TopicProposal,
+    TopicVote,
+)
 
 ANONYMOUS_DOMAIN = "anonymise.invalid"
 
@@ -58,12 +67,33 @@ def is_anonymised(user):
 
 
 # --- Export ----------------------------------------------------------------------------------
+#
+# Values read as the person sees them in the platform: a choice is its label in the
+# active language, with its stored code beside it (``"rsvp": "confirmé", "rsvp_code":
+# "confirmed"``); times are local (Europe/Paris, ISO 8601 with the offset), dates ISO.
+# The keys are those of the first version of the export; new sections are added after.
+
+
+def _local(moment):
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _day(date):
+    return date.isoformat() if date else None
+
+
+def _choice(instance, field_name, key=None):
+    """``{key: label, key_code: code}`` for a field with choices (label in the active language)."""
+    key = key or field_name
+    code = getattr(instance, field_name)
+    label = getattr(instance, f"get_{field_name}_display")() if code not in (None, "") else None
+    return {key: str(label) if label is not None else code, f"{key}_code": code}
 
 
 def user_data_export(user):
     """Everything the platform holds about ``user`` (and nobody else), JSON-ready."""
     participations = Participant.objects.filter(user=user).select_related(
-        "enrolment__network", "enrolment__programme", "binome"
+        "enrolment__network", "enrolment__programme", "binome__enrolment__network"
     )
     registrations = Registration.objects.filter(participant__user=user).select_related("session__programme")
     votes = TopicVote.objects.filter(participant__user=user).select_related("proposal__session")
@@ -74,20 +104,26 @@ def user_data_export(user):
         .prefetch_related("answers__question")
     )
     seats = CommitteeMember.objects.filter(user=user).select_related("committee__programme", "organisation")
+    attendances = MeetingAttendance.objects.filter(member__user=user).select_related(
+        "meeting__committee__programme", "member__organisation"
+    )
+    actions = RoadmapAction.objects.filter(owner__user=user).select_related(
+        "roadmap__enrolment__network", "roadmap__enrolment__programme"
+    )
     notifications = Notification.objects.filter(recipient=user).select_related("programme")
     feed = CalendarFeed.objects.filter(user=user).first()
     return {
-        "exported_at": timezone.now(),
+        "exported_at": _local(timezone.now()),
         "account": {
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
             "phone": user.phone,
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-            "invited_at": user.invited_at,
-            "invitation_accepted_at": user.invitation_accepted_at,
-            "deletion_requested_at": user.deletion_requested_at,
+            "date_joined": _local(user.date_joined),
+            "last_login": _local(user.last_login),
+            "invited_at": _local(user.invited_at),
+            "invitation_accepted_at": _local(user.invitation_accepted_at),
+            "deletion_requested_at": _local(user.deletion_requested_at),
             "notify_session_reminders": user.notify_session_reminders,
             "notify_meeting_reminders": user.notify_meeting_reminders,
             "notify_questionnaires": user.notify_questionnaires,
@@ -100,7 +136,7 @@ def user_data_export(user):
                 "job_title": p.job_title,
                 "binome": str(p.binome) if p.binome_id else None,
                 "listed_in_directory": p.listed_in_directory,
-                "joined_at": p.joined_at,
+                "joined_at": _local(p.joined_at),
             }
             for p in participations
         ],
@@ -108,27 +144,34 @@ def user_data_export(user):
             {
                 "edition": r.session.programme.name,
                 "session": str(r.session),
-                "starts_at": r.session.starts_at,
-                "rsvp": r.rsvp,
+                "starts_at": _local(r.session.starts_at),
+                **_choice(r, "rsvp"),
                 "rsvp_comment": r.rsvp_comment,
-                "responded_at": r.responded_at,
-                "attendance": r.attendance,
+                "responded_at": _local(r.responded_at),
+                **_choice(r, "attendance"),
             }
             for r in registrations
         ],
         "topic_proposals": [
-            {"session": str(p.session), "title": p.title, "description": p.description, "created_at": p.created_at}
+            {
+                "session": str(p.session),
+                "title": p.title,
+                "description": p.description,
+                "created_at": _local(p.created_at),
+            }
             for p in proposals
         ],
         "votes": [
-            {"session": str(v.proposal.session), "proposal": v.proposal.title, "voted_at": v.voted_at} for v in votes
+            {"session": str(v.proposal.session), "proposal": v.proposal.title, "voted_at": _local(v.voted_at)}
+            for v in votes
         ],
         "responses": [
             {
                 "edition": r.questionnaire.programme.name,
                 "questionnaire": r.questionnaire.title,
-                "submitted_at": r.submitted_at,
-                "updated_at": r.updated_at,
+                **_choice(r.questionnaire, "kind", "questionnaire_kind"),
+                "submitted_at": _local(r.submitted_at),
+                "updated_at": _local(r.updated_at),
                 "answers": [
                     {"question": a.question.text, "value": a.value, "text": a.text, "selected": a.selected}
                     for a in r.answers.all()
@@ -140,6 +183,7 @@ def user_data_export(user):
             {
                 "edition": s.committee.programme.name,
                 "committee": s.committee.name,
+                **_choice(s.committee, "kind", "committee_kind"),
                 "organisation": s.organisation.name if s.organisation_id else None,
                 "person_name": s.person_name,
                 "role": s.role,
@@ -148,15 +192,146 @@ def user_data_export(user):
         ],
         "notifications": [
             {
-                "kind": n.kind,
+                "kind": kind_label(n.kind),
+                "kind_code": n.kind,
                 "edition": n.programme.name if n.programme_id else None,
-                "status": n.status,
-                "created_at": n.created_at,
-                "sent_at": n.sent_at,
+                **_choice(n, "status"),
+                "created_at": _local(n.created_at),
+                "sent_at": _local(n.sent_at),
             }
             for n in notifications
         ],
-        "calendar_feed": {"created_at": feed.created_at, "regenerated_at": feed.regenerated_at} if feed else None,
+        "calendar_feed": {"created_at": _local(feed.created_at), "regenerated_at": _local(feed.regenerated_at)}
+        if feed
+        else None,
+        "meeting_attendance": [
+            {
+                "edition": a.meeting.committee.programme.name,
+                "committee": a.meeting.committee.name,
+                "meeting": a.meeting.title,
+                "held_on": _day(a.meeting.held_on),
+                "seat": str(a.member),
+                **_choice(a, "status"),
+            }
+            for a in attendances
+        ],
+        "roadmap_actions": [
+            {
+                "edition": a.roadmap.enrolment.programme.name,
+                "network": a.roadmap.enrolment.network.name,
+                "roadmap": str(a.roadmap),
+                "title": a.title,
+                "description": a.description,
+                "due_on": _day(a.due_on),
+                **_choice(a, "status"),
+                "done_on": _day(a.done_on),
+            }
+            for a in actions
+        ],
+        "login_records": _login_records_export(user),
+        "changes": _changes_export(user),
+        "authored": _authored_export(user),
+    }
+
+
+LOGIN_RECORD_LABELS = {
+    "login": gettext_lazy("connexion"),
+    "failed_attempt": gettext_lazy("tentatives échouées"),
+    "failure": gettext_lazy("échec de connexion"),
+}
+
+
+def _login_records_export(user):
+    """The login records (django-axes) of the person's address, oldest first, kept LOGIN_RECORDS_RETENTION_DAYS."""
+    records = []
+    for kind, rows in login_records_of(user.email).items():
+        for row in rows:
+            record = {
+                "kind": str(LOGIN_RECORD_LABELS[kind]),
+                "kind_code": kind,
+                "at": _local(row.attempt_time),
+                "ip_address": row.ip_address,
+                "user_agent": row.user_agent,
+                "path": row.path_info,
+            }
+            if kind == "login":
+                record["logout_at"] = _local(row.logout_time)
+            elif kind == "failed_attempt":
+                record["failures"] = row.failures_since_start
+            records.append(record)
+    return sorted(records, key=lambda record: record["at"])
+
+
+def _changes_export(user):
+    """The changes the person made to recorded objects (django-simple-history), oldest first.
+
+    Which object (its type and id), when, and which fields changed — not the values:
+    a change made by a coordinator is to somebody else's data, which stays theirs.
+    """
+    changes = []
+    for model in django_apps.get_models():
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+        if manager_name is None:
+            continue
+        for record in getattr(model, manager_name).filter(history_user=user).order_by("history_date", "pk"):
+            fields = []
+            previous = record.prev_record if record.history_type == "~" else None
+            if previous is not None:
+                fields = sorted(
+                    str(model._meta.get_field(change.field).verbose_name)
+                    for change in record.diff_against(previous).changes
+                )
+            changes.append(
+                {
+                    "object_type": str(model._meta.verbose_name),
+                    "object_type_code": model._meta.label_lower,
+                    "object_id": getattr(record, model._meta.pk.attname),
+                    **_choice(record, "history_type", "change"),
+                    "at": _local(record.history_date),
+                    "reason": record.history_change_reason or "",
+                    "fields": fields,
+                }
+            )
+    return sorted(changes, key=lambda change: change["at"])
+
+
+def _authored_export(user):
+    """What the person wrote as a coordinator: follow-ups, field visits, announcements."""
+    follow_ups = FollowUp.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")
+    visits = FieldVisit.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")
+    announcements = Announcement.objects.filter(author=user).select_related("programme")
+    return {
+        "follow_ups": [
+            {
+                "edition": f.enrolment.programme.name,
+                "network": f.enrolment.network.name,
+                "held_on": _day(f.held_on),
+                **_choice(f, "kind"),
+                "private_notes": f.private_notes,
+                "shared_summary": f.shared_summary,
+            }
+            for f in follow_ups.order_by("held_on", "pk")
+        ],
+        "field_visits": [
+            {
+                "edition": v.enrolment.programme.name,
+                "network": v.enrolment.network.name,
+                "visited_on": _day(v.visited_on),
+                "place": v.place,
+                "private_notes": v.private_notes,
+                "shared_summary": v.shared_summary,
+            }
+            for v in visits.order_by("visited_on", "pk")
+        ],
+        "announcements": [
+            {
+                "edition": a.programme.name,
+                "title": a.title,
+                "body": a.body,
+                "published_at": _local(a.published_at),
+            }
+            for a in announcements.order_by("published_at", "pk")
+        ],
     }
 
 

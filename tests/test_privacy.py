@@ -133,7 +133,11 @@ def test_the_export_holds_the_person_s_data(client, person, stranger, programme)
         }
     ]
     [registration] = data["registrations"]
-    assert (registration["session"], registration["rsvp"]) == ("S1 — Diagnostic", "confirmed")
+    assert (registration["session"], registration["rsvp"], registration["rsvp_code"]) == (
+        "S1 — Diagnostic",
+        "confirmé",
+        "confirmed",
+    )
     assert PHONE in registration["rsvp_comment"]
     assert [vote["proposal"] for vote in data["votes"]] == ["Mécénat de compétences"]
     [answers] = [r["answers"] for r in data["responses"] if r["questionnaire"] == "Bilan final"]
@@ -143,7 +147,7 @@ def test_the_export_holds_the_person_s_data(client, person, stranger, programme)
     }
     [seat] = data["committee_seats"]
     assert (seat["person_name"], seat["role"], seat["organisation"]) == (FULL_NAME, "Experte", None)
-    assert [n["kind"] for n in data["notifications"]] == ["session_reminder"]
+    assert [(n["kind"], n["kind_code"]) for n in data["notifications"]] == [("rappel de session", "session_reminder")]
     assert data["calendar_feed"] is not None
     # Nothing of anybody else.
     raw = response.content.decode()
@@ -157,6 +161,152 @@ def test_the_export_of_someone_else_holds_only_their_data(client, person, strang
     assert [r["rsvp_comment"] for r in data["registrations"]] == ["Commentaire d'Autrui"]
     assert data["votes"] == [] and data["responses"] == [] and data["committee_seats"] == []
     assert all(value not in raw for value in PERSONAL)
+
+
+# --- Export: what each role finds -----------------------------------------------------------
+
+SPRING = dt.datetime(2018, 4, 5, 8, 30, tzinfo=dt.UTC)  # 10:30 in Paris (summer time)
+SPRING_PARIS = "2018-04-05T10:30:00+02:00"
+
+
+def test_a_participant_s_export_reads_as_they_see_it(client, person, stranger, programme):
+    """Labels in French with the codes beside them, Paris times; roadmap actions, login records, changes."""
+    user = person.user
+    registration = Registration.objects.get(participant=person)
+    registration.responded_at = SPRING
+    registration.attendance = Registration.Attendance.EXCUSED
+    registration._history_user = user  # as the history middleware records a change made in the portal
+    registration.save()
+    roadmap = factories.RoadmapFactory(enrolment=person.enrolment, title="Feuille des Zèbres")
+    factories.RoadmapActionFactory(
+        roadmap=roadmap,
+        owner=person,
+        title="Rencontrer la fondation",
+        due_on=dt.date(2018, 6, 30),
+        status="in_progress",
+    )
+    factories.RoadmapActionFactory(roadmap=roadmap, owner=stranger, title="Action d'Autrui")
+    login_record(AccessLog, EMAIL.upper(), days_ago=0, ip_address="203.0.113.9", user_agent="Firefox/120")
+    AccessLog.objects.update(attempt_time=SPRING)
+    login_record(AccessLog, "dominique.autre@example.org", days_ago=0, user_agent="Autre")
+
+    response, data = export_of(client, user)
+
+    [exported] = data["registrations"]
+    assert (exported["rsvp"], exported["rsvp_code"]) == ("confirmé", "confirmed")
+    assert (exported["attendance"], exported["attendance_code"]) == ("excusé", "excused")
+    assert exported["responded_at"] == SPRING_PARIS
+    assert data["roadmap_actions"] == [
+        {
+            "edition": programme.name,
+            "network": "Réseau des Zèbres",
+            "roadmap": "Feuille des Zèbres",
+            "title": "Rencontrer la fondation",
+            "description": "",
+            "due_on": "2018-06-30",
+            "status": "en cours",
+            "status_code": "in_progress",
+            "done_on": None,
+        }
+    ]
+    logins = [r for r in data["login_records"] if r["at"] == SPRING_PARIS]
+    assert logins == [
+        {
+            "kind": "connexion",
+            "kind_code": "login",
+            "at": SPRING_PARIS,
+            "ip_address": "203.0.113.9",
+            "user_agent": "Firefox/120",
+            "path": "/compte/",
+            "logout_at": None,
+        }
+    ]
+    [change] = [c for c in data["changes"] if c["object_type_code"] == "programme_sessions.registration"]
+    assert (change["change"], change["change_code"], change["object_id"]) == ("Modifié", "~", registration.pk)
+    assert change["fields"] == ["présence", "répondu le"]
+    assert data["exported_at"].endswith(("+01:00", "+02:00"))
+    assert data["authored"] == {"follow_ups": [], "field_visits": [], "announcements": []}
+    raw = response.content.decode()
+    assert "Autrui" not in raw and "dominique.autre@example.org" not in raw and "Autre" not in raw
+
+
+def test_a_committee_member_s_export_holds_their_seats_and_attendance(client, programme):
+    member = factories.UserFactory(email="membre@example.org", first_name="Alix", last_name="Comité")
+    committee = factories.CommitteeFactory(programme=programme, kind="orientation", name="Comité d'orientation")
+    seat = factories.CommitteeMemberFactory(
+        committee=committee, organisation__name="Avise", person_name="Alix Comité", role="Représentante", user=member
+    )
+    meeting = factories.MeetingFactory(committee=committee, title="Mi-parcours", held_on=dt.date(2018, 9, 20))
+    factories.MeetingAttendanceFactory(meeting=meeting, member=seat, status="excused")
+    other_seat = factories.CommitteeMemberFactory(committee=committee, organisation__name="RTES", person_name="Autrui")
+    factories.MeetingAttendanceFactory(meeting=meeting, member=other_seat, status="present")
+
+    response, data = export_of(client, member)
+
+    [exported_seat] = data["committee_seats"]
+    assert (exported_seat["committee_kind"], exported_seat["committee_kind_code"]) == (
+        "comité d'orientation",
+        "orientation",
+    )
+    assert (exported_seat["organisation"], exported_seat["role"]) == ("Avise", "Représentante")
+    assert data["meeting_attendance"] == [
+        {
+            "edition": programme.name,
+            "committee": "Comité d'orientation",
+            "meeting": "Mi-parcours",
+            "held_on": "2018-09-20",
+            "seat": "Avise (Alix Comité)",
+            "status": "excusé",
+            "status_code": "excused",
+        }
+    ]
+    assert data["participations"] == [] and data["roadmap_actions"] == []
+    assert "RTES" not in response.content.decode() and "Autrui" not in response.content.decode()
+
+
+def test_a_coordinator_s_export_holds_what_they_authored_and_changed(client, programme, coordinator):
+    enrolment = factories.EnrolmentFactory(programme=programme, network__name="Réseau Alpha")
+    factories.FollowUpFactory(
+        enrolment=enrolment,
+        coordinator=coordinator,
+        held_on=dt.date(2018, 5, 3),
+        kind="visio",
+        private_notes="Prévoir un appui",
+        shared_summary="Point d'étape",
+    )
+    factories.FieldVisitFactory(enrolment=enrolment, coordinator=coordinator, place="Lille", shared_summary="Siège")
+    factories.AnnouncementFactory(programme=programme, author=coordinator, title="Bienvenue", published_at=SPRING)
+    colleague = factories.UserFactory(is_staff=True, email="collegue@example.org")
+    factories.FollowUpFactory(enrolment=enrolment, coordinator=colleague, private_notes="Notes de la collègue")
+    factories.AnnouncementFactory(programme=programme, author=colleague, title="Annonce de la collègue")
+    decision = factories.DecisionFactory(meeting__committee__programme=programme, title="Lancer l'appel")
+    decision.status = "done"
+    decision._history_user = coordinator
+    decision.save()
+    login_record(AccessAttempt, " Coordination@Example.org", days_ago=0, failures_since_start=3)
+
+    response, data = export_of(client, coordinator)
+
+    authored = data["authored"]
+    assert authored["follow_ups"] == [
+        {
+            "edition": programme.name,
+            "network": "Réseau Alpha",
+            "held_on": "2018-05-03",
+            "kind": "visioconférence",
+            "kind_code": "visio",
+            "private_notes": "Prévoir un appui",
+            "shared_summary": "Point d'étape",
+        }
+    ]
+    assert [(v["place"], v["shared_summary"]) for v in authored["field_visits"]] == [("Lille", "Siège")]
+    assert [(a["title"], a["published_at"]) for a in authored["announcements"]] == [("Bienvenue", SPRING_PARIS)]
+    [change] = [c for c in data["changes"] if c["object_type_code"] == "governance.decision"]
+    assert (change["object_type"], change["change_code"], change["fields"]) == ("décision", "~", ["statut"])
+    [attempt] = [r for r in data["login_records"] if r["kind_code"] == "failed_attempt"]
+    assert (attempt["kind"], attempt["failures"]) == ("tentatives échouées", 3)
+    raw = response.content.decode()
+    assert "collègue" not in raw and "Lancer l'appel" not in raw  # the decision itself is not theirs
 
 
 # --- Deletion request -------------------------------------------------------------------------
