@@ -722,7 +722,9 @@ def anonymise_users(modeladmin, request, queryset):
 
 
 def privacy_policy(request):
-    return render(request, "privacy/policy.html")
+    return render(
+        request, "privacy/policy.html", {"login_records_retention_days": settings.LOGIN_RECORDS_RETENTION_DAYS}
+    )
 
 
 @login_required

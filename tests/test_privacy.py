@@ -685,3 +685,9 @@ def test_names_and_addresses_are_replaced_as_whole_words_only(client, programme,
         f"Personne anonymisée (anonyme-{user.pk}@anonymise.invalid), Joann Leeds (joann@example.org), "
         "Lee-Ann Lee ann@example.org.uk"
     )
+
+
+def test_the_privacy_page_states_the_retention_of_login_records(client, settings):
+    settings.LOGIN_RECORDS_RETENTION_DAYS = 45
+    content = client.get("/confidentialite/").content.decode()
+    assert "Les journaux de connexion sont conservés 45 jours" in content
