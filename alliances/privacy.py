@@ -6,9 +6,11 @@ Part of the core's top layer: a person's data lives in every app.
   own rows only, as JSON-ready data (« télécharger mes données »);
 * ``deletion_request_record(user)`` records a deletion request and tells the
   coordinators of the person's editions, who then anonymise the person;
-* ``user_anonymise(user=…, by=…)`` closes the account and replaces the personal
-  fields, while keeping the rows that feed the edition's aggregates (participations,
-  votes, answer values); the change history of those rows is scrubbed the same way.
+* ``user_anonymise(user=…, by=…)`` closes the account, blanks the personal fields,
+  deletes the person's sessions and login records, and replaces their address, name
+  and phone in every text column of every table (admin log, history, email log,
+  other people's notes), while keeping the rows that feed the edition's aggregates
+  (participations, votes, answer values).
 """
 
 import json
