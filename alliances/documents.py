@@ -9,7 +9,11 @@ from its ``AppConfig.ready()`` with :func:`register`, giving
   None for a web page);
 * the template name (under ``templates/documents/``, extending ``documents/base_print.html``);
 * who may see it: ``committee_visible`` documents are offered to the committee members of the
-  programme; the others (attendance sheets, certificates: personal data) to its coordinators only;
+  programme; the others (attendance sheets, certificates: personal data) to its coordinators only.
+  A committee-visible kind that belongs to one committee (a meeting pack) names, in
+  ``committee_parameter``, the parameter that stores that committee's code: only that committee's
+  members read it (:func:`committee_may_read`, :func:`committee_documents`), so the core decides
+  who reads a document without knowing what a committee is;
 * the parameters it needs (a session, a participant, a committee…), each with its own cleaning.
 
 One rendering path serves the Celery task, the admin, the coordinator pages and the
@@ -97,6 +101,10 @@ class DocumentKind:
     #: checks the cleaned parameters together (a meeting of the chosen committee…); raises ValidationError.
     check: Callable[[Programme, dict], None] | None = None
     description: str = ""
+    #: A committee-visible kind that belongs to one committee: the name of its parameter whose stored value is
+    #: that committee's code in the edition (a committee's kind is unique per edition). Only the members of that
+    #: committee read it (coordinators aside). None: an edition-wide document, read by every committee member.
+    committee_parameter: str | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -107,6 +115,12 @@ def register(kind: DocumentKind) -> DocumentKind:
     clash = RESERVED_PARAMETERS.intersection(p.name for p in kind.parameters)
     if clash:
         raise ValueError(f"Parameter names {sorted(clash)} are reserved by the document pipeline.")
+    if kind.committee_parameter is not None and (
+        not kind.committee_visible or kind.committee_parameter not in {p.name for p in kind.parameters}
+    ):
+        raise ValueError(
+            f"Kind {kind.code!r}: committee_parameter must name one of its parameters, and the kind be committee-visible."
+        )
     _kinds[kind.code] = kind
     return kind
 
@@ -138,14 +152,40 @@ def kind_label(code: str) -> str:
 # --- Selectors ----------------------------------------------------------------------------
 
 
-def committee_documents(programme):
-    """The READY documents of a programme that its committee members may download, newest first.
+def _committee_readable(committees) -> Q:
+    """Reports a member of ``committees`` (their codes, in one edition) may read: edition-wide ones, and their own."""
+    committees = sorted({str(code) for code in committees})
+    readable = Q(
+        kind__in=[code for code, kind in _kinds.items() if kind.committee_visible and not kind.committee_parameter]
+    )
+    for code, kind in _kinds.items():
+        if kind.committee_visible and kind.committee_parameter and committees:
+            readable |= Q(kind=code, **{f"parameters__{kind.committee_parameter}__in": committees})
+    return readable
 
-    For the committee area: ``{% url 'documents:download' report.pk %}`` for each of them; the
-    title is ``report.parameters.title``.
+
+def committee_may_read(report: Report, committees) -> bool:
+    """Whether a member of ``committees`` (their codes in the report's edition) may read ``report``.
+
+    The same rule as :func:`committee_documents`, for one report already fetched (no query).
+    """
+    kind = _kinds.get(report.kind)
+    if kind is None or not kind.committee_visible:
+        return False
+    if kind.committee_parameter is None:
+        return True
+    return str(report.parameters.get(kind.committee_parameter)) in {str(code) for code in committees}
+
+
+def committee_documents(programme, *, committees):
+    """The READY documents of a programme that the members of ``committees`` may download, newest first.
+
+    ``committees``: the codes of the committees (in that edition) the reader sits on, or whose page is
+    shown: the edition-wide documents, plus those that belong to one of them. For the committee area:
+    ``{% url 'documents:download' report.pk %}`` for each of them; the title is ``report.parameters.title``.
     """
     return Report.objects.filter(
-        programme=programme, status=Report.Status.READY, kind__in=committee_visible_codes()
+        _committee_readable(committees), programme=programme, status=Report.Status.READY
     ).order_by("-created_at", "-pk")
 
 
