@@ -37,7 +37,9 @@ from alliances.documents import (
     committee_may_read,
     get_kind,
     kind_label,
+    report_awaited,
     report_filename,
+    report_render_again,
     report_request,
     report_title,
     safe_media_path,
@@ -142,7 +144,7 @@ def download(request, pk):
     return response
 
 
-def _status_data(report):
+def _status_data(report, awaited):
     return {
         "id": report.pk,
         "kind": report.kind,
@@ -154,14 +156,21 @@ def _status_data(report):
         "download_url": reverse("documents:download", args=[report.pk])
         if report.status == Report.Status.READY
         else None,
+        # Seconds before asking again; None on a final state, and once the wait has outlived any render.
+        "refresh_seconds": STATUS_REFRESH_SECONDS if awaited else None,
     }
 
 
 @_login_required
 def status(request, pk):
-    """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``)."""
+    """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``).
+
+    It reloads only while a result may still come: not on a final state, and not once the document has
+    waited longer than a render may take (its worker is presumably gone: the page says so instead).
+    """
     report = _readable_report(request, pk)
-    data = _status_data(report)
+    awaited = report_awaited(report)
+    data = _status_data(report, awaited)
     if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(data)
     pending = report.status in (Report.Status.PENDING, Report.Status.RUNNING)
@@ -172,14 +181,35 @@ def status(request, pk):
             "report": report,
             "data": data,
             "pending": pending,
+            "overdue": pending and not awaited,
             "refresh_seconds": STATUS_REFRESH_SECONDS,
             "may_launch": request.document_access.coordinates(report.programme_id),
         },
     )
-    if pending:
+    if awaited:
         # The browser reloads the page by itself (the Refresh header: no script needed).
         response["Refresh"] = str(STATUS_REFRESH_SECONDS)
     return response
+
+
+@require_POST
+@_login_required
+def render_again(request, pk):
+    """« Produire à nouveau » from the status page: the edition's coordinators, whatever the document's state."""
+    report = _readable_report(request, pk)
+    if not request.document_access.coordinates(report.programme_id):
+        raise PermissionDenied  # a committee member reads it, but does not launch documents
+    report_render_again([report.pk])
+    report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
+    if report.status == Report.Status.READY:
+        message = _("« %(title)s » a été produit à nouveau : vous pouvez le télécharger.")
+    elif report.status == Report.Status.FAILED:
+        message = None  # the status page says why
+    else:
+        message = _("« %(title)s » est relancé : cette page se met à jour toute seule.")
+    if message:
+        messages.success(request, message % {"title": report_title(report)})
+    return redirect("documents:status", pk=report.pk)
 
 
 # --- Launch (coordinators) -------------------------------------------------------------------

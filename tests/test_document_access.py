@@ -178,6 +178,7 @@ def test_status_page_and_json(client, people, programme, reports):
         "error": "",
         "pages": None,
         "download_url": None,
+        "refresh_seconds": 3,
     }
     ready = client.get(reverse("documents:status", args=[reports["dashboard"].pk]))
     assert "Refresh" not in ready
