@@ -11,9 +11,12 @@ A worker really killed with SIGKILL mid-render: ``tests/test_worker_documents.py
 """
 
 import datetime as dt
+import importlib
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -149,9 +152,17 @@ def test_a_report_never_picked_up_is_queued_again_once(programme, django_capture
     assert queued == []
 
 
-def test_the_watchdog_is_a_periodic_task_every_five_minutes(db):
+def test_the_watchdog_is_a_periodic_task_every_five_minutes_from_an_idempotent_migration(db):
+    from django.apps import apps
+
+    migration = importlib.import_module("alliances.migrations.0008_report_watchdog_periodic_task")
+    migration.create_periodic_task(apps, None)  # already applied by migrate (unless a flush removed it)
     task = PeriodicTask.objects.get(task="alliances.recover_reports")
     assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
+    task.enabled = False  # a coordinator's change in the admin survives
+    task.save()
+    migration.create_periodic_task(apps, None)
+    assert PeriodicTask.objects.get(task="alliances.recover_reports").enabled is False
 
 
 # --- The status page stops asking to reload ------------------------------------------------------------
@@ -316,3 +327,38 @@ def test_produce_again_on_the_status_page_is_for_coordinators(client, programme,
 def test_produce_again_needs_post(coordinator_client, programme):
     report = ready_report(programme)
     assert coordinator_client.get(reverse("documents:render_again", args=[report.pk])).status_code == 405
+
+
+# --- Two watchdogs at once (PostgreSQL: real threads, real connections) ----------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL (SQLite serialises writes)")
+def test_two_watchdogs_at_once_requeue_each_stale_report_once():
+    programme = factories.ProgrammeFactory()
+    stale = [die_while_running(new_report(programme), task_id=f"dead-{n}", started_at=long_ago()) for n in range(6)]
+    barrier = threading.Barrier(4)
+    outcomes, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            outcomes.append(report_recover_stale())
+        except Exception as error:  # reported by the assertion below
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sum(o["failed"] for o in outcomes) == 6
+    assert sum(o["requeued"] for o in outcomes) == 6  # each one queued once, whichever watchdog won it
+    # Each requeued render ran (in-process here) and ended the report READY, once.
+    assert (
+        sorted(Report.objects.filter(pk__in=[r.pk for r in stale]).values_list("status", "attempts"))
+        == [(READY, 2)] * 6
+    )
