@@ -3,7 +3,9 @@
 « Ajouter » opens a small launch form instead of Django's add form: the document kind and the
 edition first, then — when the kind needs them — its parameters (a session, a participant, a
 committee…) offered for that edition. The rendering runs in a worker; while documents of the
-list are pending, the list reloads itself every few seconds (a ``Refresh`` header, no script).
+list are pending, the list reloads itself every few seconds (a ``Refresh`` header, no script) — not for ever:
+a document pending or running for longer than a render may take stops it (its worker is presumably gone;
+the watchdog or « Produire à nouveau » takes over).
 """
 
 from django import forms
@@ -20,9 +22,11 @@ from django.utils.translation import gettext_lazy
 from alliances.admin_scoping import ProgrammeScopedAdmin, is_superuser
 from alliances.documents import (
     DocumentError,
+    awaited,
     get_kind,
     kind_choices,
     report_delete_file,
+    report_render_again,
     report_request,
     report_title,
 )
@@ -91,6 +95,8 @@ class ReportAdmin(ProgrammeScopedAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "attempts",
+        "requeued_at",
     )
     readonly_fields = fields
     actions = ("render_again",)
@@ -201,10 +207,7 @@ class ReportAdmin(ProgrammeScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        if (
-            getattr(response, "status_code", None) == 200
-            and self.get_queryset(request).filter(status__in=PENDING).exists()
-        ):
+        if getattr(response, "status_code", None) == 200 and self.get_queryset(request).filter(awaited()).exists():
             response["Refresh"] = str(REFRESH_SECONDS)
         return response
 
@@ -212,7 +215,7 @@ class ReportAdmin(ProgrammeScopedAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         if (
             getattr(response, "status_code", None) == 200
-            and self.get_queryset(request).filter(pk=object_id, status__in=PENDING).exists()
+            and self.get_queryset(request).filter(awaited(), pk=object_id).exists()
         ):
             response["Refresh"] = str(REFRESH_SECONDS)
         return response
@@ -221,14 +224,11 @@ class ReportAdmin(ProgrammeScopedAdmin):
 
     @admin.action(description=gettext_lazy("Produire à nouveau (avec les données actuelles)"), permissions=["launch"])
     def render_again(self, request, queryset):
-        from alliances.document_tasks import render_report
-
-        ids = list(queryset.values_list("pk", flat=True))
-        for report_id in ids:
-            transaction.on_commit(lambda report_id=report_id: render_report.delay(report_id, force=True))
+        # Whatever their state, stuck « en cours » included: the service releases the claims first.
+        count = report_render_again(queryset.values_list("pk", flat=True))
         messages.success(
             request,
-            _("%(count)s document(s) relancé(s) : leur statut se met à jour dans la liste.") % {"count": len(ids)},
+            _("%(count)s document(s) relancé(s) : leur statut se met à jour dans la liste.") % {"count": count},
         )
 
     def delete_model(self, request, obj):

@@ -1,18 +1,29 @@
-"""Celery tasks of the document pipeline (rendering reports to PDF).
+"""Celery tasks of the document pipeline (rendering reports to PDF, and its watchdog).
 
-Thin: the task passes the report's id to :func:`alliances.documents.report_render`, which
-claims the report (only one worker renders it), records READY or FAILED with the message,
-and leaves a READY report alone. So ``acks_late`` redelivery, a retry or a duplicated message
-never renders a document twice nor loses one.
+Thin: the task passes the report's id, and its own task id, to
+:func:`alliances.documents.report_render`, which claims the report (only one worker renders it),
+records READY or FAILED with the message, and leaves a READY report alone. So ``acks_late``
+redelivery, a retry or a duplicated message never renders a document twice nor loses one; the
+redelivery of a message whose worker died (same task id) takes its claim over at once.
+
+``alliances.recover_reports`` is the watchdog, run by beat every 5 minutes (created by the
+migration ``alliances/0009_report_watchdog_periodic_task``): see
+:func:`alliances.documents.report_recover_stale`.
 """
 
 from celery import shared_task
 
-from alliances.documents import report_render
+from alliances.documents import report_recover_stale, report_render
 
 
-@shared_task(name="alliances.render_report")
-def render_report(report_id, force=False):
+@shared_task(bind=True, name="alliances.render_report")
+def render_report(self, report_id, force=False):
     """Render one report to PDF; returns its final status (or None when it was deleted meanwhile)."""
-    report = report_render(report_id, force=force)
+    report = report_render(report_id, force=force, task_id=self.request.id or "")
     return report.status if report is not None else None
+
+
+@shared_task(name="alliances.recover_reports")
+def recover_reports():
+    """The watchdog: a report whose worker died is marked « échec » and queued again once."""
+    return report_recover_stale()

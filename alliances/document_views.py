@@ -5,8 +5,10 @@ Who may do what:
 * the coordinators of an edition (superusers: every edition) download, follow and launch all its
   documents, and see its dashboard page;
 * the committee members of an edition (a seat with their account on one of its committees)
-  download its *committee-visible* documents (dashboard, evaluation report, meeting packs —
-  not attendance sheets or certificates) and see its dashboard page;
+  download its *committee-visible* documents — the edition-wide ones (dashboard, evaluation
+  report) and those of the committees they sit on (a meeting pack belongs to its committee:
+  :func:`alliances.documents.committee_may_read`), never attendance sheets or certificates —
+  and see its dashboard page;
 * logged out → login page; anyone else → 404 for a document (no leak: by id as by file URL,
   since files are only served here), 403 for the launch and dashboard pages when the person
   coordinates nothing and sits on no committee, 404 for an edition that is not theirs.
@@ -31,10 +33,13 @@ from django.views.static import serve
 
 from alliances.documents import (
     DocumentError,
-    committee_visible_codes,
+    committee_documents,
+    committee_may_read,
     get_kind,
     kind_label,
+    report_awaited,
     report_filename,
+    report_render_again,
     report_request,
     report_title,
     safe_media_path,
@@ -54,7 +59,7 @@ class DocumentAccess:
     def __init__(self, user):
         self.user = user
         self._coordinated = None
-        self._committee_programmes = None
+        self._seats = None
 
     @property
     def is_superuser(self):
@@ -70,18 +75,22 @@ class DocumentAccess:
             )
         return self._coordinated
 
+    def seats(self):
+        """{edition id: the codes (kinds) of the committees the user sits on in it}."""
+        if self._seats is None:
+            seats = {}
+            if self.user.is_active:
+                rows = CommitteeMember.objects.filter(user=self.user).order_by()
+                for programme_id, committee in rows.values_list("committee__programme_id", "committee__kind"):
+                    seats.setdefault(programme_id, set()).add(committee)
+            self._seats = {programme_id: frozenset(codes) for programme_id, codes in seats.items()}
+        return self._seats
+
     def committee_programme_ids(self):
-        if self._committee_programmes is None:
-            self._committee_programmes = (
-                frozenset(
-                    CommitteeMember.objects.filter(user=self.user)
-                    .order_by()
-                    .values_list("committee__programme_id", flat=True)
-                )
-                if self.user.is_active
-                else frozenset()
-            )
-        return self._committee_programmes
+        return frozenset(self.seats())
+
+    def committees_in(self, programme_id):
+        return self.seats().get(programme_id, frozenset())
 
     def coordinates(self, programme_id):
         return self.is_superuser or programme_id in self.coordinated_ids()
@@ -96,7 +105,7 @@ class DocumentAccess:
     def may_read(self, report):
         if self.coordinates(report.programme_id):
             return True
-        return report.kind in committee_visible_codes() and self.sits_in(report.programme_id)
+        return self.sits_in(report.programme_id) and committee_may_read(report, self.committees_in(report.programme_id))
 
 
 def _login_required(view):
@@ -135,7 +144,7 @@ def download(request, pk):
     return response
 
 
-def _status_data(report):
+def _status_data(report, awaited):
     return {
         "id": report.pk,
         "kind": report.kind,
@@ -147,14 +156,21 @@ def _status_data(report):
         "download_url": reverse("documents:download", args=[report.pk])
         if report.status == Report.Status.READY
         else None,
+        # Seconds before asking again; None on a final state, and once the wait has outlived any render.
+        "refresh_seconds": STATUS_REFRESH_SECONDS if awaited else None,
     }
 
 
 @_login_required
 def status(request, pk):
-    """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``)."""
+    """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``).
+
+    It reloads only while a result may still come: not on a final state, and not once the document has
+    waited longer than a render may take (its worker is presumably gone: the page says so instead).
+    """
     report = _readable_report(request, pk)
-    data = _status_data(report)
+    awaited = report_awaited(report)
+    data = _status_data(report, awaited)
     if request.GET.get("format") == "json" or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(data)
     pending = report.status in (Report.Status.PENDING, Report.Status.RUNNING)
@@ -165,14 +181,35 @@ def status(request, pk):
             "report": report,
             "data": data,
             "pending": pending,
+            "overdue": pending and not awaited,
             "refresh_seconds": STATUS_REFRESH_SECONDS,
             "may_launch": request.document_access.coordinates(report.programme_id),
         },
     )
-    if pending:
+    if awaited:
         # The browser reloads the page by itself (the Refresh header: no script needed).
         response["Refresh"] = str(STATUS_REFRESH_SECONDS)
     return response
+
+
+@require_POST
+@_login_required
+def render_again(request, pk):
+    """« Produire à nouveau » from the status page: the edition's coordinators, whatever the document's state."""
+    report = _readable_report(request, pk)
+    if not request.document_access.coordinates(report.programme_id):
+        raise PermissionDenied  # a committee member reads it, but does not launch documents
+    report_render_again([report.pk])
+    report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
+    if report.status == Report.Status.READY:
+        message = _("« %(title)s » a été produit à nouveau : vous pouvez le télécharger.")
+    elif report.status == Report.Status.FAILED:
+        message = None  # the status page says why
+    else:
+        message = _("« %(title)s » est relancé : cette page se met à jour toute seule.")
+    if message:
+        messages.success(request, message % {"title": report_title(report)})
+    return redirect("documents:status", pk=report.pk)
 
 
 # --- Launch (coordinators) -------------------------------------------------------------------
@@ -231,9 +268,11 @@ def dashboard(request, slug):
     coordinator = access.coordinates(programme.pk)
     if not (coordinator or access.sits_in(programme.pk)):
         raise Http404
-    documents = Report.objects.filter(programme=programme).select_related("requested_by")
-    if not coordinator:
-        documents = documents.filter(status=Report.Status.READY, kind__in=committee_visible_codes())
+    if coordinator:
+        documents = Report.objects.filter(programme=programme)
+    else:
+        documents = committee_documents(programme, committees=access.committees_in(programme.pk))
+    documents = documents.select_related("requested_by")
     recent = list(documents.order_by("-created_at", "-pk")[:RECENT_DOCUMENTS])
     for report in recent:
         report.label = kind_label(report.kind)

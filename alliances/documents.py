@@ -9,7 +9,11 @@ from its ``AppConfig.ready()`` with :func:`register`, giving
   None for a web page);
 * the template name (under ``templates/documents/``, extending ``documents/base_print.html``);
 * who may see it: ``committee_visible`` documents are offered to the committee members of the
-  programme; the others (attendance sheets, certificates: personal data) to its coordinators only;
+  programme; the others (attendance sheets, certificates: personal data) to its coordinators only.
+  A committee-visible kind that belongs to one committee (a meeting pack) names, in
+  ``committee_parameter``, the parameter that stores that committee's code: only that committee's
+  members read it (:func:`committee_may_read`, :func:`committee_documents`), so the core decides
+  who reads a document without knowing what a committee is;
 * the parameters it needs (a session, a participant, a committee…), each with its own cleaning.
 
 One rendering path serves the Celery task, the admin, the coordinator pages and the
@@ -18,6 +22,18 @@ and queues :func:`report_render` after the transaction commits; :func:`report_re
 the report (PENDING → RUNNING, one worker only), builds the PDF, stores it under an unguessable
 name and marks it READY, or FAILED with the error message. Rendering a READY report again does
 nothing unless forced, so a duplicated or retried task is harmless.
+
+A worker can die mid-render (killed, out of memory, the machine lost). Three things make sure no
+report stays « en cours » for ever:
+
+* the claim records the Celery task id: the broker redelivers the unacknowledged message
+  (``acks_late``) with the same id, and that redelivery takes its own claim over at once — at
+  most ``MAX_RENDER_ATTEMPTS`` times, then the report is FAILED (a document that kills its
+  worker every time must not loop). A *different* task still backs off while the claim is young;
+* the watchdog :func:`report_recover_stale` (periodic task ``alliances.recover_reports``) marks a
+  report RUNNING past the hard time limit FAILED with a French message and queues it again, once;
+* :func:`report_render_again` (« Produire à nouveau ») releases any claim and renders again,
+  whatever the state.
 
 WeasyPrint never touches the network: :class:`LocalOnlyURLFetcher` refuses every URL that is not a
 ``data:`` URI or a file inside the project's static folders.
@@ -39,7 +55,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -51,6 +67,9 @@ from alliances.models import Programme, Report
 logger = logging.getLogger(__name__)
 
 PRINT_STYLESHEET = "css/print.css"
+# How many times the deliveries of one task may claim the same report: a redelivery (same task id) takes
+# its dead predecessor's claim over, but a document that kills its worker each time must end « échec ».
+MAX_RENDER_ATTEMPTS = 3
 # Keys of Report.parameters written by the pipeline itself, never by a kind's parameters.
 RESERVED_PARAMETERS = frozenset({"title", "snapshot"})
 
@@ -97,6 +116,10 @@ class DocumentKind:
     #: checks the cleaned parameters together (a meeting of the chosen committee…); raises ValidationError.
     check: Callable[[Programme, dict], None] | None = None
     description: str = ""
+    #: A committee-visible kind that belongs to one committee: the name of its parameter whose stored value is
+    #: that committee's code in the edition (a committee's kind is unique per edition). Only the members of that
+    #: committee read it (coordinators aside). None: an edition-wide document, read by every committee member.
+    committee_parameter: str | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -107,6 +130,12 @@ def register(kind: DocumentKind) -> DocumentKind:
     clash = RESERVED_PARAMETERS.intersection(p.name for p in kind.parameters)
     if clash:
         raise ValueError(f"Parameter names {sorted(clash)} are reserved by the document pipeline.")
+    if kind.committee_parameter is not None and (
+        not kind.committee_visible or kind.committee_parameter not in {p.name for p in kind.parameters}
+    ):
+        raise ValueError(
+            f"Kind {kind.code!r}: committee_parameter must name one of its parameters, and the kind be committee-visible."
+        )
     _kinds[kind.code] = kind
     return kind
 
@@ -138,15 +167,65 @@ def kind_label(code: str) -> str:
 # --- Selectors ----------------------------------------------------------------------------
 
 
-def committee_documents(programme):
-    """The READY documents of a programme that its committee members may download, newest first.
+def _committee_readable(committees) -> Q:
+    """Reports a member of ``committees`` (their codes, in one edition) may read: edition-wide ones, and their own."""
+    committees = sorted({str(code) for code in committees})
+    readable = Q(
+        kind__in=[code for code, kind in _kinds.items() if kind.committee_visible and not kind.committee_parameter]
+    )
+    for code, kind in _kinds.items():
+        if kind.committee_visible and kind.committee_parameter and committees:
+            readable |= Q(kind=code, **{f"parameters__{kind.committee_parameter}__in": committees})
+    return readable
 
-    For the committee area: ``{% url 'documents:download' report.pk %}`` for each of them; the
-    title is ``report.parameters.title``.
+
+def committee_may_read(report: Report, committees) -> bool:
+    """Whether a member of ``committees`` (their codes in the report's edition) may read ``report``.
+
+    The same rule as :func:`committee_documents`, for one report already fetched (no query).
+    """
+    kind = _kinds.get(report.kind)
+    if kind is None or not kind.committee_visible:
+        return False
+    if kind.committee_parameter is None:
+        return True
+    return str(report.parameters.get(kind.committee_parameter)) in {str(code) for code in committees}
+
+
+def committee_documents(programme, *, committees):
+    """The READY documents of a programme that the members of ``committees`` may download, newest first.
+
+    ``committees``: the codes of the committees (in that edition) the reader sits on, or whose page is
+    shown: the edition-wide documents, plus those that belong to one of them. For the committee area:
+    ``{% url 'documents:download' report.pk %}`` for each of them; the title is ``report.parameters.title``.
     """
     return Report.objects.filter(
-        programme=programme, status=Report.Status.READY, kind__in=committee_visible_codes()
+        _committee_readable(committees), programme=programme, status=Report.Status.READY
     ).order_by("-created_at", "-pk")
+
+
+def awaited(*, now=None) -> Q:
+    """Reports PENDING or RUNNING for less time than a render may take: pages showing them reload themselves.
+
+    Past that bound the worker is presumably gone: the page stops reloading and says so (the watchdog
+    marks it « échec » and queues it again; a coordinator may produce it again at once).
+    """
+    cutoff = (now or timezone.now()) - stale_after()
+    return (
+        Q(status=Report.Status.RUNNING, started_at__gte=cutoff)
+        | Q(status=Report.Status.PENDING, created_at__gte=cutoff)
+        | Q(status=Report.Status.PENDING, requeued_at__gte=cutoff)
+    )
+
+
+def report_awaited(report: Report, *, now=None) -> bool:
+    """:func:`awaited` for one report already fetched (no query)."""
+    cutoff = (now or timezone.now()) - stale_after()
+    if report.status == Report.Status.RUNNING:
+        return report.started_at is not None and report.started_at >= cutoff
+    if report.status == Report.Status.PENDING:
+        return max(report.created_at, report.requeued_at or report.created_at) >= cutoff
+    return False
 
 
 def report_title(report: Report) -> str:
@@ -215,46 +294,57 @@ def report_request(
     report.full_clean()
     report.save()
     if enqueue:
-        from alliances.document_tasks import render_report  # the task module imports this one
-
-        report_id = report.pk
-        transaction.on_commit(lambda: render_report.delay(report_id))
+        _queue_renders([report.pk])
     return report
 
 
-def _stale_after():
-    """A RUNNING report older than the hard task time limit lost its worker: it may be claimed again."""
+def stale_after() -> dt.timedelta:
+    """A render still going after the hard task time limit (+ a minute) lost its worker: the limit kills it."""
     return dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 360) + 60)
 
 
-def report_claim(report_id: int, *, force: bool = False):
+def report_claim(report_id: int, *, force: bool = False, task_id: str = ""):
     """Move the report to RUNNING if it is ours to render; return the claim time, or None.
 
     A sort of optimistic lock: a conditional UPDATE that only one caller can win. Claimable:
     PENDING, FAILED (a retry), RUNNING for longer than the task time limit (its worker died),
+    RUNNING under our own ``task_id`` (we are the redelivery of a task whose worker died: a
+    message is redelivered only once its worker is gone) fewer than ``MAX_RENDER_ATTEMPTS`` times,
     and READY only when ``force`` is given.
     """
     now = timezone.now()
     claimable = Q(status__in=[Report.Status.PENDING, Report.Status.FAILED]) | Q(
-        status=Report.Status.RUNNING, started_at__lt=now - _stale_after()
+        status=Report.Status.RUNNING, started_at__lt=now - stale_after()
     )
+    if task_id:
+        claimable |= Q(status=Report.Status.RUNNING, task_id=task_id, attempts__lt=MAX_RENDER_ATTEMPTS)
     if force:
         claimable |= Q(status=Report.Status.READY)
     won = Report.objects.filter(claimable, pk=report_id).update(
-        status=Report.Status.RUNNING, started_at=now, finished_at=None, error=""
+        status=Report.Status.RUNNING,
+        started_at=now,
+        finished_at=None,
+        error="",
+        task_id=task_id or "",
+        attempts=F("attempts") + 1,
     )
     return now if won else None
 
 
-def report_render(report_id: int, *, force: bool = False) -> Report | None:
+def report_render(report_id: int, *, force: bool = False, task_id: str = "") -> Report | None:
     """Render a report to PDF and store it; idempotent (a READY report is left alone unless ``force``).
 
-    Returns the report as it ends (READY, FAILED, or untouched when another worker holds it or it
-    was already done), or None when it no longer exists.
+    ``task_id``: the Celery task's id, so that its redelivery recognises its own claim. Returns the
+    report as it ends (READY, FAILED, or untouched when another worker holds it or it was already
+    done), or None when it no longer exists.
     """
-    claimed_at = report_claim(report_id, force=force)
+    claimed_at = report_claim(report_id, force=force, task_id=task_id)
     report = Report.objects.select_related("programme").filter(pk=report_id).first()
-    if report is None or claimed_at is None:
+    if report is None:
+        return None
+    if claimed_at is None:
+        if task_id and report.status == Report.Status.RUNNING and report.task_id == task_id:
+            _give_up_after_attempts(report, task_id)
         return report
     previous_file = report.file.name if report.file else ""
     try:
@@ -295,6 +385,98 @@ def report_render(report_id: int, *, force: bool = False) -> Report | None:
     if kind.on_ready is not None:
         transaction.on_commit(lambda: _run_on_ready(kind, report_id))
     return report
+
+
+def _give_up_after_attempts(report: Report, task_id: str):
+    """Our own claim, refused: every delivery of this task died while rendering. End it « échec », with why."""
+    message = _(
+        "La production a été interrompue %(count)s fois : le processus qui produisait ce document s'est arrêté "
+        "en cours de route (mémoire insuffisante ou serveur redémarré). Relancez-le avec « Produire à nouveau » ; "
+        "si cela se reproduit, prévenez l'équipe technique."
+    ) % {"count": report.attempts}
+    Report.objects.filter(
+        pk=report.pk, status=Report.Status.RUNNING, task_id=task_id, attempts__gte=MAX_RENDER_ATTEMPTS
+    ).update(status=Report.Status.FAILED, error=message, finished_at=timezone.now())
+    report.refresh_from_db()
+
+
+def report_recover_stale(*, now=None) -> dict:
+    """The watchdog (periodic task ``alliances.recover_reports``): no report waits for ever.
+
+    * RUNNING for longer than :func:`stale_after`: its worker died without a word (the hard time
+      limit killed it, or the machine was lost) and no redelivery came. It is marked FAILED with a
+      French message, and queued again the first time (``requeued_at``); if that render dies too, it
+      stays FAILED — for a person to look at — and is not queued again.
+    * PENDING for as long, never started: its message was lost (the broker was down at commit).
+      Queued again, once; a second message for a report already rendered does nothing.
+
+    Each step is a conditional UPDATE on what was read (the claim's optimistic lock), so two
+    watchdogs at once, or a worker finishing meanwhile, never make it queued twice. Returns counts.
+    """
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    minutes = max(1, round(stale_after().total_seconds() / 60))
+    failed, requeue = 0, []
+    running = Report.objects.filter(status=Report.Status.RUNNING, started_at__lt=cutoff)
+    for pk, started_at, requeued_at in running.values_list("pk", "started_at", "requeued_at"):
+        first = requeued_at is None
+        if first:
+            message = _(
+                "Le processus qui produisait ce document s'est arrêté en cours de route (aucun résultat après "
+                "%(minutes)s minutes). Une nouvelle tentative a été lancée automatiquement."
+            )
+        else:
+            message = _(
+                "Le processus qui produisait ce document s'est de nouveau arrêté en cours de route (aucun résultat "
+                "après %(minutes)s minutes), après une nouvelle tentative automatique. Relancez-le avec « Produire à "
+                "nouveau » ; si cela se reproduit, prévenez l'équipe technique."
+            )
+        won = (
+            Report.objects.filter(pk=pk, status=Report.Status.RUNNING, started_at=started_at)
+            .filter(Q(requeued_at__isnull=True) if first else Q(requeued_at=requeued_at))
+            .update(
+                status=Report.Status.FAILED,
+                error=message % {"minutes": minutes},
+                finished_at=now,
+                requeued_at=now if first else requeued_at,
+            )
+        )
+        failed += won
+        if won and first:
+            requeue.append(pk)
+    never_started = Report.objects.filter(status=Report.Status.PENDING, created_at__lt=cutoff, requeued_at__isnull=True)
+    for pk in never_started.values_list("pk", flat=True):
+        if Report.objects.filter(pk=pk, status=Report.Status.PENDING, requeued_at__isnull=True).update(requeued_at=now):
+            requeue.append(pk)
+    _queue_renders(requeue)
+    return {"failed": failed, "requeued": len(requeue)}
+
+
+def report_render_again(report_ids) -> int:
+    """« Produire à nouveau »: render these reports again with today's data, whatever their state; their count.
+
+    A READY report keeps its file (still downloadable) until the new one replaces it: the task is
+    forced. Every other one — FAILED, PENDING, RUNNING, stuck or not — goes back to PENDING with its
+    claim released, so the queued task claims it at once; a worker still rendering the old request
+    finds its claim gone and throws its result away. The attempts and the watchdog's one automatic
+    retry start again, as for a new request.
+    """
+    with transaction.atomic():
+        ids = list(Report.objects.filter(pk__in=list(report_ids)).order_by("pk").values_list("pk", flat=True))
+        Report.objects.filter(pk__in=ids).exclude(status=Report.Status.READY).update(
+            status=Report.Status.PENDING, started_at=None, finished_at=None, error="", task_id=""
+        )
+        Report.objects.filter(pk__in=ids).update(attempts=0, requeued_at=None)
+        _queue_renders(ids, force=True)
+    return len(ids)
+
+
+def _queue_renders(ids, *, force=False):
+    """Queue one render per report once the surrounding transaction (if any) commits."""
+    from alliances.document_tasks import render_report  # the task module imports this one
+
+    for report_id in ids:
+        transaction.on_commit(lambda report_id=report_id: render_report.delay(report_id, force=force))
 
 
 def failure_message(exc: Exception) -> str:

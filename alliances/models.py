@@ -419,6 +419,13 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # The claim (see alliances.documents.report_claim): which Celery task renders it, and how many times it was
+    # claimed since it was last asked for. A redelivery of the same message carries the same task id, so it may
+    # take its own claim over at once (its worker died) — a bounded number of times.
+    task_id = models.CharField(_("tâche de production"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    # When the watchdog (alliances.documents.report_recover_stale) queued it again by itself: once per request.
+    requeued_at = models.DateTimeField(_("relancé automatiquement le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -430,7 +437,15 @@ class Report(models.Model):
                 name="report_ready_has_file",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "kind", "-created_at"], name="report_programme_kind_idx")]
+        indexes = [
+            models.Index(fields=["programme", "kind", "-created_at"], name="report_programme_kind_idx"),
+            # The watchdog's scan: reports still pending or running, oldest first (a handful among thousands).
+            models.Index(
+                fields=["status", "started_at"],
+                name="report_unfinished_idx",
+                condition=Q(status__in=["pending", "running"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} — {self.programme}"

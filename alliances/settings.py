@@ -359,6 +359,11 @@ CELERY_IMPORTS = ["alliances.document_tasks"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be greater than CELERY_TASK_SOFT_TIME_LIMIT.")
+# Redis redelivers a task not acknowledged within the visibility timeout. A redelivered render takes its own claim
+# over (alliances.documents.report_claim): safe only because the time limit has killed the first one by then.
+_VISIBILITY_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+if CELERY_TASK_TIME_LIMIT >= _VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be shorter than the broker's visibility timeout (3600 s).")
 
 # --- Notifications (alliances/notifications.py) --------------------------------------
 

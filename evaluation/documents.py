@@ -6,7 +6,10 @@
   open decisions, and what changed since the previous pack of the same committee (the key
   figures of each pack are kept in its ``Report.parameters["snapshot"]``).
 
-All three are committee-visible: committee members of the edition may download them. Their
+All three are committee-visible. The dashboard and the evaluation report are edition-wide: every
+committee member of the edition may download them. A pack belongs to its committee (its
+``committee`` parameter, the committee's kind): only that committee's members read it (its
+agenda, members and open decisions are theirs), besides the coordinators. Their
 questionnaire results are therefore the non-coordinator aggregates (fewer than 5 respondents:
 withheld). Registered from ``EvaluationConfig.ready()``.
 """
@@ -235,6 +238,7 @@ def register_documents():
             build_context=build_committee_pack,
             committee_visible=True,
             parameters=(COMMITTEE, MEETING, SEND),
+            committee_parameter=COMMITTEE.name,
             snapshot=dashboard_snapshot,
             on_ready=committee_packs.pack_ready,
             check=_check_pack,

@@ -88,7 +88,11 @@ def meeting_detail(request, pk):
     rows, totals = selectors.meeting_attendance(meeting)
     context = _committee_context(request, committee, "meetings")
     # The latest ready pack of this very meeting (its « meeting » parameter), to download from here.
-    pack = committee_documents(committee.programme).filter(kind=PACK_KIND, parameters__meeting=meeting.pk).first()
+    pack = (
+        committee_documents(committee.programme, committees=[committee.kind])
+        .filter(kind=PACK_KIND, parameters__meeting=meeting.pk)
+        .first()
+    )
     context.update(
         meeting=meeting,
         attendance=rows,
@@ -128,10 +132,11 @@ def _download_url(report):
 
 @committee_area_required
 def documents(request, pk):
-    """The edition's documents ready to read that committees may see (dashboard, evaluation report,
-    meeting packs: the kinds registered as committee-visible), the same the download view lets them open."""
+    """The documents ready to read of this committee: the edition-wide ones (dashboard, evaluation report)
+    and this committee's own (its meeting packs), by the registry's rule that the download view applies
+    too. Another committee's packs are not listed here, even to a coordinator: they are on its own page."""
     committee = request.committee_viewer.get_committee(pk)
-    page = paginate(request, committee_documents(committee.programme))
+    page = paginate(request, committee_documents(committee.programme, committees=[committee.kind]))
     page.object_list = list(page.object_list)
     for report in page.object_list:
         report.title = report_title(report)

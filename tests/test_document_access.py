@@ -178,6 +178,7 @@ def test_status_page_and_json(client, people, programme, reports):
         "error": "",
         "pages": None,
         "download_url": None,
+        "refresh_seconds": 3,
     }
     ready = client.get(reverse("documents:status", args=[reports["dashboard"].pk]))
     assert "Refresh" not in ready
@@ -313,3 +314,159 @@ def test_dashboard_page_query_count_does_not_grow(client, people):
     with CaptureQueriesContext(connection) as large:
         assert client.get(dashboard_url(programme)).status_code == 200
     assert len(small) == len(large)
+
+
+# --- Committee packs belong to their committee ---------------------------------------------------------
+#
+# Seated only on the technical committee, a member reads the edition-wide documents (dashboard, evaluation
+# report) and the technical committee's packs, never the steering or orientation packs (their agenda,
+# members and open decisions): in the lists (committee page, meeting page, dashboard page) as by id.
+
+
+@pytest.fixture
+def committees(db, programme, coordinator, superuser):
+    steering = factories.CommitteeFactory(programme=programme, kind="steering", name="Comité de pilotage")
+    orientation = factories.CommitteeFactory(programme=programme, kind="orientation", name="Comité d'orientation")
+    technical = factories.CommitteeFactory(programme=programme, kind="technical", name="Comité technique")
+    meetings = {
+        committee.kind: factories.MeetingFactory(committee=committee, title=f"Séance {committee.kind}")
+        for committee in (steering, orientation, technical)
+    }
+    other_programme = factories.ProgrammeFactory()
+    other_technical = factories.CommitteeFactory(programme=other_programme, kind="technical")
+    other_coordinator = factories.UserFactory(is_staff=True)
+    other_programme.coordinators.add(other_coordinator)
+
+    def seat(committee):
+        return factories.CommitteeMemberFactory(committee=committee, user=factories.UserFactory()).user
+
+    return {
+        "committees": {c.kind: c for c in (steering, orientation, technical)},
+        "meetings": meetings,
+        "roles": {
+            "technical_member": seat(technical),
+            "steering_member": seat(steering),  # another committee of the same edition
+            "other_edition_member": seat(other_technical),  # the same committee kind, another edition
+            "coordinator": coordinator,
+            "other_coordinator": other_coordinator,
+            "superuser": superuser,
+        },
+    }
+
+
+@pytest.fixture
+def committee_reports(programme, committees):
+    def pack(kind):
+        report = ready_report(programme, "committee_pack", f"Dossier de séance — pack_{kind}")
+        report.parameters.update(committee=kind, meeting=committees["meetings"][kind].pk)
+        report.save()
+        return report
+
+    return {
+        "dashboard": ready_report(programme, "dashboard", "Tableau de bord — edition_wide_dashboard"),
+        "evaluation_report": ready_report(programme, "evaluation_report", "Rapport — edition_wide_report"),
+        "pack_steering": pack("steering"),
+        "pack_orientation": pack("orientation"),
+        "pack_technical": pack("technical"),
+    }
+
+
+# What each role may download (and follow at /documents/<id>/); anything else is a 404.
+READABLE = {
+    "technical_member": {"dashboard", "evaluation_report", "pack_technical"},
+    "steering_member": {"dashboard", "evaluation_report", "pack_steering"},
+    "other_edition_member": set(),
+    "coordinator": {"dashboard", "evaluation_report", "pack_steering", "pack_orientation", "pack_technical"},
+    "other_coordinator": set(),
+    "superuser": {"dashboard", "evaluation_report", "pack_steering", "pack_orientation", "pack_technical"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(READABLE))
+def test_committee_packs_are_downloaded_by_their_committee_only(client, committees, committee_reports, role):
+    client.force_login(committees["roles"][role])
+    for name, report in committee_reports.items():
+        expected = 200 if name in READABLE[role] else 404
+        assert client.get(download(report)).status_code == expected, (role, name)
+        assert client.get(reverse("documents:status", args=[report.pk])).status_code == expected, (role, name)
+
+
+def test_committee_packs_logged_out(client, committee_reports):
+    for report in committee_reports.values():
+        assert_login_redirect(client.get(download(report)))
+        assert_login_redirect(client.get(reverse("documents:status", args=[report.pk])))
+
+
+def listed(response):
+    return {name for name in ("pack_steering", "pack_orientation", "pack_technical") if name in response} | {
+        name
+        for name, marker in (("dashboard", "edition_wide_dashboard"), ("evaluation_report", "edition_wide_report"))
+        if marker in response
+    }
+
+
+# The technical committee's documents page: who reaches it, and what it lists there.
+TECHNICAL_PAGE = {
+    "technical_member": {"dashboard", "evaluation_report", "pack_technical"},
+    "steering_member": None,  # 404: not their committee
+    "other_edition_member": None,
+    "coordinator": {"dashboard", "evaluation_report", "pack_technical"},  # the other packs are on their own pages
+    "other_coordinator": None,
+    "superuser": {"dashboard", "evaluation_report", "pack_technical"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(TECHNICAL_PAGE))
+def test_a_committee_documents_page_lists_its_own_packs_and_the_edition_wide_documents(
+    client, committees, committee_reports, role
+):
+    client.force_login(committees["roles"][role])
+    response = client.get(reverse("committee:documents", args=[committees["committees"]["technical"].pk]))
+    if TECHNICAL_PAGE[role] is None:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert listed(content) == TECHNICAL_PAGE[role]
+    for name in TECHNICAL_PAGE[role]:
+        assert download(committee_reports[name]) in content
+
+
+def test_a_committee_documents_page_logged_out(client, committees):
+    assert_login_redirect(client.get(reverse("committee:documents", args=[committees["committees"]["technical"].pk])))
+
+
+@pytest.mark.parametrize("role", ["technical_member", "steering_member", "coordinator", "superuser"])
+def test_the_dashboard_page_lists_what_the_reader_may_download(client, programme, committees, committee_reports, role):
+    client.force_login(committees["roles"][role])
+    content = client.get(reverse("documents:dashboard", args=[programme.slug])).content.decode()
+    assert listed(content) == READABLE[role]
+
+
+@pytest.mark.parametrize("role", ["other_edition_member", "other_coordinator"])
+def test_the_dashboard_page_of_another_edition_is_404_for_members_and_coordinators(client, programme, committees, role):
+    client.force_login(committees["roles"][role])
+    assert client.get(reverse("documents:dashboard", args=[programme.slug])).status_code == 404
+
+
+def test_a_meeting_page_links_its_own_pack(client, committees, committee_reports):
+    client.force_login(committees["roles"]["coordinator"])
+    content = client.get(reverse("committee:meeting", args=[committees["meetings"]["technical"].pk])).content.decode()
+    assert download(committee_reports["pack_technical"]) in content
+    assert download(committee_reports["pack_steering"]) not in content
+
+
+def test_a_committee_scoped_kind_must_name_one_of_its_parameters():
+    from alliances.documents import DocumentKind, register
+
+    with pytest.raises(ValueError, match="committee_parameter"):
+        register(
+            DocumentKind(
+                code="broken",
+                label="Cassé",
+                template_name="documents/dashboard.html",
+                build_context=lambda programme, parameters, report=None: {},
+                committee_visible=True,
+                committee_parameter="committee",
+            )
+        )

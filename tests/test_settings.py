@@ -176,6 +176,7 @@ def test_empty_values_count_as_unset(data_dir):
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "300", "CELERY_TASK_TIME_LIMIT": "300"}, "CELERY_TASK_TIME_LIMIT"),
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "600"}, "CELERY_TASK_TIME_LIMIT"),
         ({"CELERY_TASK_TIME_LIMIT": "ten"}, "CELERY_TASK_TIME_LIMIT"),
+        ({"CELERY_TASK_TIME_LIMIT": "3600"}, "visibility timeout"),
         ({"CELERY_TASK_ALWAYS_EAGER": "sometimes"}, "CELERY_TASK_ALWAYS_EAGER"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({**PROD, "SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),

@@ -182,6 +182,10 @@ RULES = {
     # A report nobody else may read is a 404 (no leak), whatever the reason.
     "documents:status": rule(anon=LOGIN, owner=MISSING, committee=OK, coordinator=OK),
     "documents:download": rule(anon=LOGIN, owner=MISSING, committee=OK, coordinator=OK),
+    # « Produire à nouveau »: a committee member reads the report but launches nothing (403).
+    "documents:render_again": rule(
+        "post", anon=LOGIN, owner=MISSING, committee=DENIED, coordinator=to("documents:status")
+    ),
     # An unknown kind sends the coordinator back to the dashboard with an error (no rendering here).
     "documents:launch": coordination(to("documents:dashboard"), "post", data={"programme": "{programme}", "kind": ""}),
     "documents:dashboard": rule(anon=LOGIN, owner=DENIED, committee=OK, coordinator=OK),
@@ -340,6 +344,7 @@ def url_kwargs(name, o):
         "committee:meeting": {"pk": o["meeting"].pk},
         "documents:status": {"pk": o["report"].pk},
         "documents:download": {"pk": o["report"].pk},
+        "documents:render_again": {"pk": o["report"].pk},
         "documents:dashboard": {"slug": o["edition"].slug},
     }.get(name, {})
 
