@@ -145,8 +145,10 @@ def _max_length(model, name):
 
 
 def _split_full_name(name):
-    """« Camille Martin » → (Camille, Martin); « MARTIN Camille » → (Camille, MARTIN); « Martin » → ("", Martin)."""
+    """« Camille Martin » → (Camille, Martin); « MARTIN Camille » → (Camille, MARTIN); « Martin » → ("", Martin); blank → ("", "")."""
     words = name.split()
+    if not words:
+        return "", ""  # reported as « nom manquant » by the caller
     if len(words) == 1:
         return "", name
     upper = 0

@@ -132,6 +132,15 @@ def test_a_single_name_column_is_split(programme, alpha, full_name, first, last)
     assert (user.first_name, user.last_name) == (first, last)
 
 
+@pytest.mark.parametrize("name", ["", "   ", '""'])
+def test_an_empty_full_name_is_a_row_error_not_a_crash(programme, alpha, name):
+    """Issue 13, item 16: « ,x@y.org,RFRC » under a single « nom » column raised IndexError (a 500)."""
+    report = run(programme, f"nom,email,réseau\nMartin,m@example.org,ALPHA\n{name},x@example.org,ALPHA\n")
+    assert errors_by_line(report) == {3: ["nom manquant."]}
+    assert str(report.errors[0]) == "Ligne 3 : nom manquant."
+    assert Participant.objects.count() == 0
+
+
 def test_existing_users_are_found_by_email_case_insensitively(programme, alpha, beta):
     existing = factories.UserFactory(email="camille.martin@example.org", first_name="Cam", last_name="", phone="")
     already = factories.ParticipantFactory(enrolment=beta, user__email="dominique.durand@example.org", job_title="X")
