@@ -124,6 +124,18 @@ class Enrolment(models.Model):
         super().clean()
         if self.status == self.Status.REFUSED and not self.refusal_reason.strip():
             raise ValidationError({"refusal_reason": _("Indiquez le motif du refus.")})
+        if self.pk and self.programme_id:
+            # Its participants follow an enrolment moved to another edition (see db_guards): none
+            # of them may already take part in that one.
+            elsewhere = Participant.objects.filter(programme_id=self.programme_id).exclude(enrolment_id=self.pk)
+            if elsewhere.filter(user__participations__enrolment_id=self.pk).exists():
+                raise ValidationError(
+                    {
+                        "programme": _(
+                            "Un participant de ce réseau participe déjà à cette édition au titre d'un autre réseau."
+                        )
+                    }
+                )
 
 
 class Binome(models.Model):

@@ -294,3 +294,16 @@ def test_the_participant_page_refuses_a_full_binome_and_a_second_participation(c
     assert response.context["adminform"].form.errors == {
         "user": ["Cette personne participe déjà à cette édition au titre d'un autre réseau."]
     }
+
+
+def test_an_enrolment_cannot_move_to_an_edition_where_one_of_its_participants_already_is():
+    participant = factories.ParticipantFactory()
+    elsewhere = factories.ParticipantFactory(user=participant.user)
+    enrolment = participant.enrolment
+    enrolment.programme = elsewhere.programme
+    with pytest.raises(ValidationError) as error:
+        enrolment.full_clean()
+    assert error.value.message_dict["programme"] == [
+        "Un participant de ce réseau participe déjà à cette édition au titre d'un autre réseau."
+    ]
+    assert refused(enrolment.save)  # and the database refuses it without the form
