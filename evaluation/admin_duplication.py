@@ -24,7 +24,13 @@ from django.utils.translation import gettext_lazy
 
 from alliances.admin import register_programme_action
 from alliances.models import Phase, Programme, Step
-from evaluation.duplication import DEFAULT_OFFSET_DAYS, MAX_OFFSET_DAYS, programme_duplicate, shift_date
+from evaluation.duplication import (
+    DEFAULT_OFFSET_DAYS,
+    MAX_OFFSET_DAYS,
+    programme_duplicate,
+    shift_date,
+    slug_taken_message,
+)
 from evaluation.models import Question, Questionnaire
 from governance.models import Committee, CommitteeMember, Meeting
 from sessions.models import Session
@@ -60,7 +66,7 @@ class DuplicateProgrammeForm(forms.Form):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if Programme.objects.filter(slug=slug).exists():
-            raise ValidationError(_("Une édition porte déjà cet identifiant : choisissez-en un autre."))
+            raise ValidationError(slug_taken_message(slug=slug, name=self.cleaned_data.get("name")))
         return slug
 
 

@@ -36,7 +36,7 @@ import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,6 +81,17 @@ def _clean_all(objects, exclude=()):
         obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
 
 
+def slug_taken_message(*, slug, name):
+    """Why ``slug`` cannot be used; a second sending of the same form is told the edition exists."""
+    existing = Programme.objects.filter(slug=slug).only("name").first()
+    if existing is not None and existing.name == name:
+        return _(
+            "L'édition « %(name)s » existe déjà avec l'identifiant « %(slug)s » : elle vient sans doute d'être "
+            "créée par un premier envoi de ce formulaire. Aucune autre édition n'a été créée."
+        ) % {"name": name, "slug": slug}
+    return _("Une édition porte déjà cet identifiant : choisissez-en un autre.")
+
+
 def _validate_request(*, source, offset_days, duplicated_by):
     if duplicated_by is None or not (duplicated_by.is_active and duplicated_by.is_superuser):
         # Creating an edition is a superuser decision (see ProgrammeAdmin.has_add_permission).
@@ -111,7 +122,15 @@ def programme_duplicate(*, source, name, slug, offset_days, duplicated_by):
         **{field: getattr(source, field) for field in PROGRAMME_FIELDS},
     )
     programme.full_clean()
-    programme.save()
+    try:
+        # full_clean() read the slug as free, but a concurrent duplication may take it before this
+        # insert: the unique index makes it wait for that one's commit, then refuses it.
+        with transaction.atomic():
+            programme.save()
+    except IntegrityError:
+        if not Programme.objects.filter(slug=slug).exists():
+            raise
+        raise ValidationError({"slug": slug_taken_message(slug=slug, name=name)}) from None
     programme.coordinators.set(source.coordinators.all())
 
     _copy_phases(source, programme, days)

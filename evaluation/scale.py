@@ -263,8 +263,10 @@ def build_edition(seed, index, *, password_hash, regions, organisations):
             Participant(
                 user=user,
                 enrolment=enrolment,
+                programme=programme,  # the enrolment's edition (held by the database, see Participant)
                 job_title=rng.choice(["Délégué·e général·e", "Président·e", "Chargé·e de partenariats"]),
                 binome=binome_of[(enrolment.pk, k // 2)],
+                binome_slot=k % 2 + 1,  # the binôme of positions 2n and 2n+1: slots 1 and 2
             )
             for user, (enrolment, k) in zip(users, people, strict=True)
         ],

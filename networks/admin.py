@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
@@ -48,8 +49,37 @@ class NetworkAdmin(SharedDirectoryAdmin):
 # --- Enrolments and participants ---------------------------------------------------------
 
 
+class ParticipantInlineFormSet(BaseInlineFormSet):
+    """The enrolment's participants: a binôme may not receive more members than its free slots.
+
+    Each form's clean() sees the database only (the binôme locked, see Participant.clean), so two
+    rows of one submission could each take the last free slot: count them together here.
+    """
+
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        kept = [form for form in kept if form.is_valid() and not self._should_delete_form(form)]
+        in_formset = {form.instance.pk for form in self.forms if form.instance.pk}
+        joining = {}
+        for form in kept:
+            binome = form.cleaned_data.get("binome")
+            if binome is not None and (form.instance.pk is None or "binome" in form.changed_data):
+                joining.setdefault(binome, []).append(form)
+        for binome, forms in joining.items():
+            # Members the submission leaves in place: those not in the formset, and rows not moved.
+            staying = binome.members.exclude(pk__in=in_formset).count() + sum(
+                1
+                for form in kept
+                if form.instance.pk and form.cleaned_data.get("binome") == binome and "binome" not in form.changed_data
+            )
+            for form in forms[max(Binome.MAX_MEMBERS - staying, 0) :]:
+                form.add_error("binome", Binome.FULL_MESSAGE)
+
+
 class ParticipantInline(ScopedTabularInline):
     model = Participant
+    formset = ParticipantInlineFormSet
     fields = ("user", "job_title", "binome", "listed_in_directory")
     autocomplete_fields = ("user",)
     queryset_select_related = ("user",)
@@ -118,7 +148,7 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
     list_display = ("__str__", "email", "network", "programme", "job_title", "binome", "listed_in_directory")
     list_filter = ("enrolment__programme", "listed_in_directory")
-    list_select_related = ("user", "enrolment__network", "enrolment__programme", "binome__enrolment__network")
+    list_select_related = ("user", "enrolment__network", "programme", "binome__enrolment__network")
     search_fields = (
         "user__email",
         "user__first_name",
@@ -142,10 +172,6 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     @admin.display(description=_("réseau"), ordering="enrolment__network__name")
     def network(self, obj):
         return obj.enrolment.network
-
-    @admin.display(description=_("édition"), ordering="enrolment__programme__name")
-    def programme(self, obj):
-        return obj.enrolment.programme
 
 
 # --- A network's work ----------------------------------------------------------------------

@@ -117,6 +117,19 @@ def participant_import_csv_view(request, model_admin=None):
                 send_invitations=form.cleaned_data["send_invitations"],
                 base_url=request.build_absolute_uri("/"),
             )
+            if report.already_applied:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Ce fichier a déjà été importé : la personne qu'il contient participe déjà à l'édition. "
+                        "Aucun participant n'a été ajouté et aucune invitation envoyée.",
+                        "Ce fichier a déjà été importé : les %(count)d personnes qu'il contient participent déjà "
+                        "à l'édition. Aucun participant n'a été ajouté et aucune invitation envoyée.",
+                        report.rows,
+                    )
+                    % {"count": report.rows},
+                )
+                return redirect(_changelist_url(model_admin, request))
             if report.ok:
                 messages.success(
                     request,

@@ -243,7 +243,7 @@ def _load_participants(agreed, *, password, password_hash):
         if len(people) == 2:
             binome, _ = upsert(Binome, {"enrolment": enrolment, "name": f"Binôme {acronym}"})
         rows = []
-        for first_name, last_name, job_title in people:
+        for slot, (first_name, last_name, job_title) in enumerate(people, start=1):
             user = upsert_user(
                 participant_email(first_name, last_name, acronym),
                 password=password,
@@ -251,7 +251,16 @@ def _load_participants(agreed, *, password, password_hash):
                 first_name=first_name,
                 last_name=last_name,
             )
-            rows.append({"user": user, "enrolment": enrolment, "job_title": job_title, "binome": binome})
+            rows.append(
+                {
+                    "user": user,
+                    "enrolment": enrolment,
+                    "programme": enrolment.programme,  # the enrolment's edition, as the database requires
+                    "job_title": job_title,
+                    "binome": binome,
+                    "binome_slot": slot if binome else None,
+                }
+            )
         by_enrolment[enrolment.pk] = upsert_many(Participant, rows, key=("user", "enrolment"))
     return by_enrolment
 

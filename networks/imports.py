@@ -19,7 +19,9 @@ or nothing. Otherwise each person is found by email (case-insensitive) or
 created with an unusable password, added as a participant of the network's
 enrolment in the edition (any enrolment status), and — once the transaction is
 committed — sent an invitation. People already participating for that network
-are left as they are.
+are left as they are; when every row is such a person (the same file sent again,
+or twice at once: imports into one edition run one after the other, the edition's
+row locked), the report says the file was already imported.
 """
 
 import csv
@@ -31,11 +33,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from alliances.invitations import users_invite
+from alliances.models import Programme
 from networks.models import Enrolment, Participant
 
 logger = logging.getLogger(__name__)
@@ -116,6 +119,11 @@ class ImportReport:
     def ok(self):
         return not self.errors
 
+    @property
+    def already_applied(self):
+        """Every row was already a participant: the same file sent again (or a double click)."""
+        return self.ok and self.rows > 0 and self.created_participants == 0 and self.already_participants == self.rows
+
 
 @dataclass
 class _Row:
@@ -145,8 +153,10 @@ def _max_length(model, name):
 
 
 def _split_full_name(name):
-    """« Camille Martin » → (Camille, Martin); « MARTIN Camille » → (Camille, MARTIN); « Martin » → ("", Martin)."""
+    """« Camille Martin » → (Camille, Martin); « MARTIN Camille » → (Camille, MARTIN); « Martin » → ("", Martin); blank → ("", "")."""
     words = name.split()
+    if not words:
+        return "", ""  # reported as « nom manquant » by the caller
     if len(words) == 1:
         return "", name
     upper = 0
@@ -339,9 +349,9 @@ def _existing(clean_rows, programme):
         for user in get_user_model().objects.annotate(email_lower=Lower("email")).filter(email_lower__in=sorted(emails))
     }
     participations = {}
-    for participant in Participant.objects.filter(
-        user__in=list(users.values()), enrolment__programme=programme
-    ).select_related("enrolment__network"):
+    for participant in Participant.objects.filter(user__in=list(users.values()), programme=programme).select_related(
+        "enrolment__network"
+    ):
         participations.setdefault(participant.user_id, []).append(participant)
     return users, participations
 
@@ -431,7 +441,49 @@ def participants_import_csv(*, programme, file, invited_by, send_invitations=Tru
     report.rows = len(rows)
 
     clean_rows = _check_rows(rows, columns, width, programme, report)
-    users, participations = _existing(clean_rows, programme)
+    _check_other_networks(clean_rows, *_existing(clean_rows, programme), report)  # reported with the rest
+    if report.errors:
+        report.errors.sort(key=lambda error: error.line or 0)
+        return report
+
+    try:
+        with transaction.atomic():
+            # Imports into one edition run one at a time: a second one (the same file sent twice at
+            # once) waits here for the first's commit, then reads again the people it added and
+            # finds them already participants instead of failing on the unique email or
+            # participation.
+            list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
+            users, participations = _existing(clean_rows, programme)
+            _check_other_networks(clean_rows, users, participations, report)
+            if report.errors:
+                raise _Aborted
+            to_invite = _create(clean_rows, users, participations, report)
+            if send_invitations and to_invite:
+                report.invitations = len(to_invite)
+                transaction.on_commit(
+                    lambda: _send_invitations(to_invite, programme=programme, invited_by=invited_by, base_url=base_url)
+                )
+    except _Aborted:
+        _nothing_imported(report)
+    except IntegrityError:
+        # Another writer (an invitation, the admin) added one of these people between our reads and
+        # our inserts: the database refused, the transaction is undone, the coordinator retries.
+        logger.warning("CSV import into %s: refused by a concurrent write.", programme.pk, exc_info=True)
+        _nothing_imported(report)
+        report.errors.append(
+            RowError(
+                None,
+                _(
+                    "Ces participants ont été modifiés par une autre opération pendant l'import : "
+                    "importez de nouveau le fichier."
+                ),
+            )
+        )
+    return report
+
+
+def _check_other_networks(clean_rows, users, participations, report):
+    """A person already taking part in the edition for another network is refused (one participation per edition)."""
     for row in clean_rows:
         user = users.get(row.email)
         others = [p for p in participations.get(user.pk, []) if p.enrolment_id != row.enrolment.pk] if user else []
@@ -443,19 +495,8 @@ def participants_import_csv(*, programme, file, invited_by, send_invitations=Tru
                     % {"email": row.email, "network": others[0].enrolment.network},
                 )
             )
-    if report.errors:
-        report.errors.sort(key=lambda error: error.line or 0)
-        return report
 
-    try:
-        with transaction.atomic():
-            to_invite = _create(clean_rows, users, participations, report)
-            if send_invitations and to_invite:
-                report.invitations = len(to_invite)
-                transaction.on_commit(
-                    lambda: _send_invitations(to_invite, programme=programme, invited_by=invited_by, base_url=base_url)
-                )
-    except _Aborted:
-        report.created_users = report.created_participants = report.already_participants = report.invitations = 0
-        report.errors.sort(key=lambda error: error.line or 0)
-    return report
+
+def _nothing_imported(report):
+    report.created_users = report.created_participants = report.already_participants = report.invitations = 0
+    report.errors.sort(key=lambda error: error.line or 0)

@@ -132,6 +132,15 @@ def test_a_single_name_column_is_split(programme, alpha, full_name, first, last)
     assert (user.first_name, user.last_name) == (first, last)
 
 
+@pytest.mark.parametrize("name", ["", "   ", '""'])
+def test_an_empty_full_name_is_a_row_error_not_a_crash(programme, alpha, name):
+    """Issue 13, item 16: « ,x@y.org,RFRC » under a single « nom » column raised IndexError (a 500)."""
+    report = run(programme, f"nom,email,réseau\nMartin,m@example.org,ALPHA\n{name},x@example.org,ALPHA\n")
+    assert errors_by_line(report) == {3: ["nom manquant."]}
+    assert str(report.errors[0]) == "Ligne 3 : nom manquant."
+    assert Participant.objects.count() == 0
+
+
 def test_existing_users_are_found_by_email_case_insensitively(programme, alpha, beta):
     existing = factories.UserFactory(email="camille.martin@example.org", first_name="Cam", last_name="", phone="")
     already = factories.ParticipantFactory(enrolment=beta, user__email="dominique.durand@example.org", job_title="X")
@@ -375,3 +384,52 @@ def test_the_wired_url_goes_through_the_admin_login(client, programme):
     response = pattern.callback(request)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- A file sent again (issue 13, item 12) -------------------------------------------------------------
+
+
+def test_the_same_file_imported_again_says_it_was_already_imported(
+    programme, coordinator, alpha, beta, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = participant_import_csv_view(import_request(coordinator, programme), model_admin=model_admin())
+    assert first.status_code == 302
+    assert len(mail.outbox) == 2
+
+    request = import_request(coordinator, programme)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = participant_import_csv_view(request, model_admin=model_admin())
+    assert again.status_code == 302
+    assert sent_messages(request) == [
+        (
+            "warning",
+            "Ce fichier a déjà été importé : les 2 personnes qu'il contient participent déjà à l'édition. "
+            "Aucun participant n'a été ajouté et aucune invitation envoyée.",
+        )
+    ]
+    assert Participant.objects.filter(programme=programme).count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_a_file_partly_imported_before_is_not_already_imported(programme, alpha, beta):
+    factories.ParticipantFactory(enrolment=alpha, user__email="camille.martin@example.org")
+    report = run(programme, GOOD, send_invitations=False)
+    assert report.ok and not report.already_applied
+    assert (report.created_participants, report.already_participants) == (1, 1)
+
+
+def test_a_person_added_by_another_writer_during_the_import_is_a_message_not_a_500(programme, alpha, monkeypatch):
+    """The database refuses the insert (the email taken meanwhile): nothing imported, a French message."""
+    User.objects.create(email="camille.martin@example.org")
+    monkeypatch.setattr("networks.imports._existing", lambda rows, programme: ({}, {}))  # read before it existed
+    monkeypatch.setattr(User, "validate_unique", lambda self, exclude=None: None)
+    report = run(programme, GOOD.replace("rb,", "ALPHA,"), send_invitations=False)
+    assert [(error.line, error.message) for error in report.errors] == [
+        (
+            None,
+            "Ces participants ont été modifiés par une autre opération pendant l'import : importez de nouveau le fichier.",
+        )
+    ]
+    assert (report.created_users, report.created_participants) == (0, 0)
+    assert not Participant.objects.exists()

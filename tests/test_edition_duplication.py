@@ -544,6 +544,39 @@ def test_the_form_reports_a_used_slug(client, superuser, source):
     assert Programme.objects.count() == 1
 
 
+def test_the_same_form_sent_again_says_the_edition_exists(client, superuser, source):
+    """Issue 13, item 12: a second sending (a double click, « renvoyer le formulaire ») creates nothing more."""
+    client.force_login(superuser)
+    data = {
+        "action": "duplicate_programme",
+        "_selected_action": [source.pk],
+        "apply": "1",
+        "name": "Parcours 2019",
+        "slug": "parcours-2019",
+        "offset_days": "365",
+    }
+    assert client.post(reverse(CHANGELIST), data).status_code == 302
+    response = client.post(reverse(CHANGELIST), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "slug": [
+            "L'édition « Parcours 2019 » existe déjà avec l'identifiant « parcours-2019 » : elle vient sans doute "
+            "d'être créée par un premier envoi de ce formulaire. Aucune autre édition n'a été créée."
+        ]
+    }
+    assert Programme.objects.filter(slug="parcours-2019").count() == 1
+
+
+def test_a_slug_taken_after_validation_is_a_form_error_not_a_500(source, superuser, monkeypatch):
+    """The race of two duplications: validation saw the slug free, the insert finds it taken."""
+    factories.ProgrammeFactory(slug="parcours-2019", name="Parcours 2019")
+    monkeypatch.setattr(Programme, "validate_unique", lambda self, exclude=None: None)  # as if read before
+    with pytest.raises(ValidationError) as error:
+        duplicate(source, superuser, slug="parcours-2019")
+    assert error.value.message_dict["slug"][0].startswith("L'édition « Parcours 2019 » existe déjà")
+    assert Programme.objects.count() == 2
+
+
 def test_one_edition_at_a_time(client, superuser, source):
     other = factories.ProgrammeFactory()
     client.force_login(superuser)
