@@ -8,6 +8,7 @@ the namespaced URL names of ``alliances/account_urls.py``. Failed logins are
 throttled by django-axes (see settings, "Users").
 """
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -101,6 +102,16 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         user = invitation_accept(user=form.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        if AxesProxyHandler.is_locked(self.request, credentials={"username": user.email}):
+            # A locked account stays locked whatever the page: the password is chosen, the login waits.
+            messages.warning(
+                self.request,
+                _(
+                    "Votre mot de passe est enregistré. Après trop de tentatives de connexion, "
+                    "ce compte est bloqué pour 15 minutes depuis cette adresse : connectez-vous ensuite."
+                ),
+            )
+            return redirect("accounts:login")
         auth_login(self.request, user, self.post_reset_login_backend)
         messages.success(self.request, _("Bienvenue ! Votre compte est activé."))
         return redirect(self.get_success_url())

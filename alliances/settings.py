@@ -299,6 +299,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the email field of the login form (Django's AuthenticationForm) is "username"
+# The key of every record and check is the normalised address (stripped, lower-cased), on every
+# login page and for every authenticate() call: one lockout per account, whatever its spelling.
+AXES_USERNAME_CALLABLE = "alliances.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind N reverse proxies, the client address is the Nth from the right in X-Forwarded-For;
