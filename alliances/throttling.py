@@ -1,6 +1,6 @@
-"""Throttles of the ways into an account: the login (django-axes).
+"""Throttles of the ways into an account: the login (django-axes) and the password-reset request.
 
-They key their counts on the *normalised* address (:func:`alliances.models.normalise_email`),
+Both key their counts on the *normalised* address (:func:`alliances.models.normalise_email`),
 so that ``Coordination@…`` and ``coordination@…`` are one account whatever the page.
 
 Login: django-axes records each failure and checks the lockout before every
@@ -10,9 +10,17 @@ from the POSTed form when there are none; :func:`axes_username` (``AXES_USERNAME
 gives it the normalised address in every case — the ``username`` field of Django's login
 forms, or the ``email`` keyword of ``authenticate(request, email=…, password=…)`` — so the
 check and the record always use the same key.
+
+Password reset: :func:`password_reset_allowed` counts requests per address and per client
+address in fixed windows, in the cache: Redis in production (one count shared by every
+gunicorn process and machine), local memory in the embedded default (one process).
 """
 
+import time
+
 from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from alliances.models import normalise_email
 
@@ -33,3 +41,41 @@ def axes_username(request, credentials=None):
         data = getattr(request, "POST", None) or {}
         address = data.get(field) or data.get("email")
     return normalise_email(address) if isinstance(address, str) else None
+
+
+# --- Password reset ------------------------------------------------------------------------------
+
+
+def _window_count(scope, value, window):
+    """Count one more request of ``scope``/``value`` in the current window; return the count.
+
+    ``add`` then ``incr`` are atomic on Redis and on the local-memory cache, so concurrent
+    requests in several processes each get their own number. The value is hashed: no
+    address sits in the cache in clear.
+    """
+    bucket = int(time.time() // window)
+    digest = salted_hmac("alliances.throttling", f"{scope}:{value}").hexdigest()[:32]
+    key = f"throttle:{scope}:{digest}:{bucket}"
+    cache.add(key, 0, timeout=window + 60)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this request opens the window
+        cache.add(key, 1, timeout=window + 60)
+        return 1
+
+
+def password_reset_allowed(*, email, client_ip):
+    """Whether a password-reset request for ``email`` from ``client_ip`` may go out now.
+
+    Counts every request, whether an account has this address or not (so the answer
+    reveals nothing about the address), and refuses beyond
+    ``PASSWORD_RESET_LIMIT_PER_ADDRESS`` for one address or ``PASSWORD_RESET_LIMIT_PER_CLIENT``
+    from one client address within ``PASSWORD_RESET_THROTTLE_WINDOW`` seconds.
+    """
+    window = settings.PASSWORD_RESET_THROTTLE_WINDOW
+    per_address = _window_count("password-reset:address", normalise_email(email), window)
+    per_client = _window_count("password-reset:client", client_ip or "unknown", window)
+    return (
+        per_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+        and per_client <= settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+    )

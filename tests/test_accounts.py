@@ -185,19 +185,21 @@ def test_password_change_applies_the_validators(client):
     assert user.check_password(PASSWORD)
 
 
-def test_password_reset_does_not_reveal_whether_the_address_exists(client):
+def test_password_reset_does_not_reveal_whether_the_address_exists(client, django_capture_on_commit_callbacks):
     factories.UserFactory(email="camille@example.org")
-    unknown = client.post(reverse("accounts:password_reset"), {"email": "personne@example.org"})
-    known = client.post(reverse("accounts:password_reset"), {"email": "Camille@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(reverse("accounts:password_reset"), {"email": "personne@example.org"})
+        known = client.post(reverse("accounts:password_reset"), {"email": "Camille@example.org"})
     assert unknown.status_code == known.status_code == 302
     assert unknown["Location"] == known["Location"] == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["camille@example.org"]
 
 
-def test_password_reset_round_trip(client):
+def test_password_reset_round_trip(client, django_capture_on_commit_callbacks):
     user = factories.UserFactory(email="camille@example.org")
-    client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
     email = mail.outbox[0]
     assert "nouveau mot de passe" in email.subject
     assert email.alternatives and email.alternatives[0][1] == "text/html"
