@@ -11,7 +11,6 @@ throttled by django-axes (see settings, "Users").
 import logging
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -30,7 +29,7 @@ from alliances.forms import EmailAuthenticationForm, ProfileForm
 from alliances.invitations import invitation_accept, invitation_token_generator
 from alliances.models import normalise_email
 from alliances.tasks import send_password_reset
-from alliances.throttling import password_reset_allowed
+from alliances.throttling import client_ip, password_reset_allowed
 from networks.access import current_participant, participations
 from networks.forms_profile import ParticipantProfileForm
 
@@ -77,7 +76,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = normalise_email(form.cleaned_data["email"])
         try:
-            allowed = password_reset_allowed(email=email, client_ip=get_client_ip_address(self.request))
+            allowed = password_reset_allowed(email=email, client_ip=client_ip(self.request))
             if allowed:
                 send_password_reset.delay_on_commit(
                     email, self.request.build_absolute_uri("/"), translation.get_language()

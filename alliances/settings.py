@@ -307,9 +307,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind N reverse proxies, the client address is the Nth from the right in X-Forwarded-For;
 # with 0 (the default) REMOTE_ADDR is used, which behind a proxy is the proxy's address.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0, minimum=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Read by our own resolver (django-ipware is not installed, so axes would ignore the count):
+# the login throttle and the password reset's count per client share it.
+AXES_CLIENT_IP_CALLABLE = "alliances.throttling.client_ip"
 AXES_COOLOFF_MESSAGE = _("Trop de tentatives de connexion : ce compte est bloqué pour 15 minutes depuis cette adresse.")
 # Password-reset requests (alliances/throttling.py): at most so many per address and per client
 # address within the window, counted in the cache (Redis in production: shared by every process).

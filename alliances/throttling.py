@@ -16,6 +16,7 @@ address in fixed windows, in the cache: Redis in production (one count shared by
 gunicorn process and machine), local memory in the embedded default (one process).
 """
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -23,6 +24,32 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 from alliances.models import normalise_email
+
+# --- Who asks -----------------------------------------------------------------------------------
+
+
+def client_ip(request):
+    """The client's address: ``REMOTE_ADDR``, or behind N reverse proxies the Nth from the right of X-Forwarded-For.
+
+    N is ``AXES_IPWARE_PROXY_COUNT``. Each proxy appends the address it received the request
+    from, so only the last N entries are trustworthy: anything further left may be written by
+    the client itself. A header with fewer entries than expected (a request that bypassed the
+    proxy) falls back to ``REMOTE_ADDR``. Axes uses it too (``AXES_CLIENT_IP_CALLABLE``):
+    django-ipware, which it would otherwise read the setting with, is not installed.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+    if not count:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
 
 # --- Login (django-axes) ------------------------------------------------------------------------
 

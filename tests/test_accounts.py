@@ -140,6 +140,30 @@ def test_a_successful_login_resets_the_failure_count(client):
     assert statuses == [200, 200, 200, 200]
 
 
+def test_behind_the_proxy_the_lockout_is_per_real_client_address(client, settings):
+    # The compose deployment: one reverse proxy, whose address gunicorn sees for every client.
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    user = factories.UserFactory(email="camille@example.org")
+
+    def attempt(password, client_address, **extra):
+        return client.post(
+            LOGIN_URL,
+            {"username": "camille@example.org", "password": password},
+            REMOTE_ADDR="172.16.0.1",
+            HTTP_X_FORWARDED_FOR=client_address,
+            **extra,
+        )
+
+    for n in range(5):
+        attempt(f"mauvais-{n}", "10.0.0.1")
+    assert attempt(PASSWORD, "10.0.0.1").status_code == 429
+    # An address the attacker writes in front of the proxy's entry changes nothing.
+    assert attempt(PASSWORD, "10.0.0.7, 10.0.0.1").status_code == 429
+    # Another client behind the same proxy is not locked out.
+    assert attempt(PASSWORD, "10.0.0.2").status_code == 302
+    assert logged_in_user_id(client) == str(user.pk)
+
+
 def client_class_from(client):
     return type(client)()
 

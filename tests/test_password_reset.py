@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliances import tasks
-from alliances.throttling import password_reset_allowed
+from alliances.throttling import client_ip, password_reset_allowed
 from tests import factories
 from tests.fake_smtp import FakeSMTPServer
 
@@ -131,6 +131,21 @@ def test_requests_from_one_client_address_are_throttled(client, settings, django
     assert ask(client, "personne9@example.org", ip="10.0.0.2").status_code == 302
 
 
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(client, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_CLIENT = 1
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    via_proxy = {"REMOTE_ADDR": "172.16.0.1"}
+    assert ask_from(client, "a@example.org", "10.0.0.1", **via_proxy).status_code == 302
+    assert ask_from(client, "b@example.org", "10.0.0.2", **via_proxy).status_code == 302
+    assert ask_from(client, "c@example.org", "10.0.0.1", **via_proxy).status_code == 429
+    # Only the entry the proxy wrote counts: what the client wrote before it does not.
+    assert ask_from(client, "d@example.org", "10.9.9.9, 10.0.0.1", **via_proxy).status_code == 429
+
+
+def ask_from(client, email, forwarded_for, **meta):
+    return client.post(RESET_URL, {"email": email}, HTTP_X_FORWARDED_FOR=forwarded_for, **meta)
+
+
 def _count_allowed(email, tries, results):
     results.put(sum(password_reset_allowed(email=email, client_ip="10.0.0.1") for _ in range(tries)))
 
@@ -204,3 +219,21 @@ def test_a_permanent_smtp_failure_is_logged_not_retried(camille, settings, caplo
         assert run_as_worker(tasks.send_password_reset, "camille@example.org", "https://alliances.example.org/") == 0
     assert "Password reset email not sent" in caplog.text
     assert "550" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "10.0.0.1", "172.16.0.1"),  # no proxy declared: the header is the client's own words
+        (1, "10.0.0.1", "10.0.0.1"),
+        (1, "6.6.6.6, 10.0.0.1", "10.0.0.1"),
+        (2, "10.0.0.1, 172.16.0.2", "10.0.0.1"),
+        (2, "10.0.0.1", "172.16.0.1"),  # fewer entries than proxies: the request bypassed one
+        (1, "pas-une-adresse", "172.16.0.1"),
+        (1, "", "172.16.0.1"),
+    ],
+)
+def test_client_ip(rf, settings, count, forwarded, expected):
+    settings.AXES_IPWARE_PROXY_COUNT = count
+    request = rf.get("/", REMOTE_ADDR="172.16.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
