@@ -8,6 +8,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,6 +27,20 @@ def normalise_email(address):
     ``Coordination@…`` and ``coordination@…`` are one account everywhere.
     """
     return (address or "").strip().lower()
+
+
+def activated_accounts(path=""):
+    """A ``Q`` of the accounts that are in use: active, with a password chosen.
+
+    A person invited (or imported) who never followed their link has no usable password:
+    they never activated their account, and the places that show people to their peers
+    (the cohort directory) leave them out. ``path`` leads to the user, e.g. ``"user__"``.
+    """
+    return (
+        Q(**{f"{path}is_active": True})
+        & ~Q(**{f"{path}password__startswith": UNUSABLE_PASSWORD_PREFIX})
+        & ~Q(**{f"{path}password": ""})
+    )
 
 
 class UserManager(BaseUserManager):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliances.models import Programme
+from alliances.models import Programme, activated_accounts
 
 
 class Region(models.Model):
@@ -148,6 +148,10 @@ class Binome(models.Model):
 class ParticipantQuerySet(models.QuerySet):
     def of_programme(self, programme):
         return self.filter(enrolment__programme=programme)
+
+    def in_directory(self):
+        """The participants the cohort directory shows: listed, with an activated account (no pending invitee)."""
+        return self.filter(activated_accounts("user__"), listed_in_directory=True)
 
 
 class Participant(models.Model):
