@@ -178,6 +178,10 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 # The public address of the platform, for links in emails sent outside a request.
+# The benchmark's baseline page (/bench-minimal/, bench/web.py) is routed only with DEBUG or when
+# the benchmark asks for it: a production deployment has no page that exists for measuring.
+BENCH_MINIMAL_VIEW = env_bool("BENCH_MINIMAL_VIEW", False)
+
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
 if SITE_URL is not None and not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
