@@ -126,7 +126,14 @@ class User(AbstractUser):
         self.email = normalise_email(self.email)
 
     def coordinated_programmes(self):
-        """The editions this user may manage: all for a superuser."""
+        """The editions this user may manage: all for a superuser, none without staff status.
+
+        Being listed among an edition's coordinators is not enough, as for the admin: the
+        coordination pages, the committee area and the documents all ask here, so an account
+        whose staff status was withdrawn (or never given) loses every coordinator right at once.
+        """
+        if not (self.is_active and self.is_staff):
+            return Programme.objects.none()
         if self.is_superuser:
             return Programme.objects.all()
         return self.programmes_coordinated.all()

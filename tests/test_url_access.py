@@ -374,6 +374,40 @@ def test_access(client, world, name, role):
     _check(response, row[role], name, role)
 
 
+def _outcome(response):
+    return response.status_code, response.get("Location", "")
+
+
+def test_a_coordinator_without_staff_status_gets_no_more_than_someone_without_any_role(world):
+    """Coordinating requires staff status, as the admin does (issue 13, item 9).
+
+    A person listed among A's edition's coordinators but not staff is compared, page by page,
+    with a person who has no role at all: every answer must be the same.
+    """
+    from django.test import Client
+
+    users, objects = world
+    edition = objects["edition"]
+    listed = factories.UserFactory(email="ancien.coordinateur@example.org", is_staff=False)
+    edition.coordinators.add(listed)
+    nobody = factories.UserFactory(email="personne@example.org")
+    differences = []
+    for name, row in sorted(RULES.items()):
+        url = reverse(name, kwargs=url_kwargs(name, objects))
+        answers = []
+        for user in (listed, nobody):
+            client = Client()
+            client.force_login(user)
+            if row["method"] == "post":
+                response = client.post(url, _post_data(row["data"], objects))
+            else:
+                response = client.get(url)
+            answers.append(_outcome(response))
+        if answers[0] != answers[1]:
+            differences.append(f"{name}: {answers[0]} instead of {answers[1]}")
+    assert not differences, "\n".join(differences)
+
+
 def test_feed_with_a_wrong_token_is_not_found(client, world):
     users, objects = world
     good = objects["feed"].token
