@@ -98,6 +98,7 @@ def test_the_privacy_page_says_who_sees_what(client):
     assert "votre adresse e-mail, seulement si vous avez activé votre compte et choisi d'y apparaître" in content
     assert "jamais qui a voté pour quoi" in content
     assert "moins de 5 répondants" in content
+    assert "Le contact d'un réseau (nom, e-mail, téléphone)" in content
 
 
 def test_the_profile_links_to_the_account_pages(client, person):
