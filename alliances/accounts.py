@@ -8,6 +8,9 @@ the namespaced URL names of ``alliances/account_urls.py``. Failed logins are
 throttled by django-axes (see settings, "Users").
 """
 
+import logging
+
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -15,14 +18,22 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from alliances.forms import EmailAuthenticationForm, ProfileForm
 from alliances.invitations import invitation_accept, invitation_token_generator
+from alliances.models import normalise_email
+from alliances.tasks import send_password_reset
+from alliances.throttling import client_ip, password_reset_allowed
 from networks.access import current_participant, participations
 from networks.forms_profile import ParticipantProfileForm
+
+logger = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -50,17 +61,44 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Sends the reset link to an active account with a usable password, and says the same whatever the address.
+    """Queues the reset link and says the same whatever the address (alliances/password_reset.py).
 
-    Invited people who have not chosen a password yet get no reset email: their
-    invitation (or a new one, from the coordination team) is the way in.
+    The page never looks the address up: known or unknown, it counts the request against
+    the throttle, queues the task on commit and redirects to the same page, in the same
+    time. Beyond the throttle (per address and per client address) it says so, whatever
+    the address too. Who gets a link is the task's business: an active account with a
+    usable password (invited people who have not chosen one use their invitation).
     """
 
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    html_email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = normalise_email(form.cleaned_data["email"])
+        try:
+            allowed = password_reset_allowed(email=email, client_ip=client_ip(self.request))
+            if allowed:
+                send_password_reset.delay_on_commit(
+                    email, self.request.build_absolute_uri("/"), translation.get_language()
+                )
+        except (OSError, KombuOperationalError, RedisError):
+            # The cache or the broker is gone for a while: nothing was queued, and the person is told so.
+            logger.exception("Password reset request not queued")
+            form.add_error(
+                None,
+                _("L'envoi des e-mails est momentanément indisponible. Réessayez dans quelques minutes."),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=503)
+        if not allowed:
+            form.add_error(
+                None,
+                _(
+                    "Trop de demandes de nouveau mot de passe pour cette adresse ou depuis votre connexion. "
+                    "Réessayez dans une heure ; un lien déjà reçu reste valable."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return redirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -101,6 +139,16 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         user = invitation_accept(user=form.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        if AxesProxyHandler.is_locked(self.request, credentials={"username": user.email}):
+            # A locked account stays locked whatever the page: the password is chosen, the login waits.
+            messages.warning(
+                self.request,
+                _(
+                    "Votre mot de passe est enregistré. Après trop de tentatives de connexion, "
+                    "ce compte est bloqué pour 15 minutes depuis cette adresse : connectez-vous ensuite."
+                ),
+            )
+            return redirect("accounts:login")
         auth_login(self.request, user, self.post_reset_login_backend)
         messages.success(self.request, _("Bienvenue ! Votre compte est activé."))
         return redirect(self.get_success_url())

@@ -5,13 +5,17 @@ their inlines to the edition page (the core imports no app: dependencies point
 one way, see DESIGN.md section 2).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, Q
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances.admin_scoping import (
     ProgrammeScopedAdmin,
@@ -24,6 +28,7 @@ from alliances.admin_scoping import (
 from alliances.invitations import users_invite
 from alliances.models import Phase, Programme, Step, Theme, User
 from alliances.privacy import anonymise_users
+from alliances.tasks import send_password_reset
 
 admin.site.site_header = _("Alliances innovantes — administration")
 admin.site.site_title = _("Alliances innovantes")
@@ -105,6 +110,12 @@ class UserAdmin(ProgrammeScopedAdminMixin, DjangoUserAdmin):
     never other staff accounts, whose passwords and emails they could otherwise
     take over. Rights (is_staff, is_superuser, groups, permissions) are read-only
     for anyone but superusers.
+
+    The login of a person who also takes part in an edition the coordinator does
+    not coordinate (as participant or committee member) is not theirs to change:
+    for such a person the email is read-only and the password form is refused;
+    the coordinator sends a reset link instead (action « Envoyer un lien pour
+    choisir un nouveau mot de passe »), which only the person's mailbox receives.
     """
 
     coordinator_permissions = frozenset({"view", "add", "change"})
@@ -152,7 +163,7 @@ class UserAdmin(ProgrammeScopedAdminMixin, DjangoUserAdmin):
     date_hierarchy = "date_joined"
     readonly_fields = ("invited_at", "invitation_accepted_at", "last_login", "date_joined")
     rights_fields = ("is_superuser", "is_staff", "groups", "user_permissions")
-    actions = ("send_invitation", anonymise_users)  # RGPD: alliances/privacy.py
+    actions = ("send_invitation", "send_password_reset_link", anonymise_users)  # RGPD: alliances/privacy.py
 
     def scope_queryset(self, request, queryset):
         if is_superuser(request):
@@ -176,7 +187,98 @@ class UserAdmin(ProgrammeScopedAdminMixin, DjangoUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not is_superuser(request):
             readonly += [name for name in self.rights_fields if name not in readonly]
+        if self.login_is_shared(request, obj):
+            readonly += ["email", "password_status"]
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.login_is_shared(request, obj):
+            return fieldsets
+        # No password widget (its link leads to the password form): what the coordinator may do instead.
+        return [
+            (name, {**options, "fields": tuple("password_status" if f == "password" else f for f in options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def login_is_shared(self, request, obj):
+        """Whether ``obj`` also takes part in an edition that the requesting coordinator does not coordinate.
+
+        Never for a superuser (who manages every edition) nor for the coordinator's own
+        account. Cached on the request: the admin asks several times per page.
+        """
+        if obj is None or obj.pk is None or is_superuser(request) or obj.pk == request.user.pk:
+            return False
+        cache = request.__dict__.setdefault("_alliances_shared_logins", {})
+        if obj.pk not in cache:
+            ids = sorted(coordinated_programme_ids(request))
+            # Reverse relations of the apps, by name (the core imports no app).
+            cache[obj.pk] = (
+                obj.participations.exclude(enrolment__programme__in=ids).exists()
+                or obj.committee_seats.exclude(committee__programme__in=ids).exists()
+            )
+        return cache[obj.pk]
+
+    @admin.display(description=_("mot de passe"))
+    def password_status(self, obj):
+        state = _("défini") if obj.has_usable_password() else _("pas encore choisi")
+        return format_html(
+            '{}<br><span class="help">{}</span>',
+            state,
+            _(
+                "Cette personne participe aussi à une édition que vous ne coordonnez pas : vous ne pouvez changer "
+                "ni son adresse e-mail ni son mot de passe. Envoyez-lui plutôt un lien pour choisir un nouveau mot "
+                "de passe (action de la liste des utilisateurs)."
+            ),
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and self.login_is_shared(request, user):
+            messages.error(
+                request,
+                _(
+                    "Vous ne pouvez pas changer le mot de passe de %(person)s : cette personne participe aussi à une "
+                    "édition que vous ne coordonnez pas. Envoyez-lui plutôt un lien pour choisir un nouveau mot de "
+                    "passe (action de la liste des utilisateurs)."
+                )
+                % {"person": user},
+            )
+            return redirect(reverse("admin:alliances_user_change", args=[user.pk]))
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description=_("Envoyer un lien pour choisir un nouveau mot de passe"), permissions=["change"])
+    def send_password_reset_link(self, request, queryset):
+        """The reset email of « Mot de passe oublié », sent by the task queue to each selected person's own address."""
+        people = list(queryset.order_by("pk"))
+        base_url = request.build_absolute_uri("/")
+        for user in people:
+            send_password_reset.delay_on_commit(user.email, base_url, translation.get_language())
+        ready = [user for user in people if user.is_active and user.has_usable_password()]
+        if ready:
+            self.message_user(
+                request,
+                ngettext(
+                    "Un lien pour choisir un nouveau mot de passe part vers %(count)d personne.",
+                    "Un lien pour choisir un nouveau mot de passe part vers %(count)d personnes.",
+                    len(ready),
+                )
+                % {"count": len(ready)},
+                messages.SUCCESS,
+            )
+        if len(ready) < len(people):
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d personne n'a pas de compte actif avec un mot de passe : rien ne lui est envoyé, "
+                    "envoyez-lui plutôt une invitation.",
+                    "%(count)d personnes n'ont pas de compte actif avec un mot de passe : rien ne leur est envoyé, "
+                    "envoyez-leur plutôt une invitation.",
+                    len(people) - len(ready),
+                )
+                % {"count": len(people) - len(ready)},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Envoyer une invitation (lien pour choisir son mot de passe)"), permissions=["change"])
     def send_invitation(self, request, queryset):

@@ -8,12 +8,39 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def normalise_email(address):
+    """The one spelling of an account's address: stripped and lower-cased.
+
+    Every way in uses it: the stored address (``User.clean`` and the manager), the
+    login lookup (``get_by_natural_key``), the login throttle's key (django-axes,
+    ``alliances.throttling.axes_username``) and the password reset's, so that
+    ``Coordination@…`` and ``coordination@…`` are one account everywhere.
+    """
+    return (address or "").strip().lower()
+
+
+def activated_accounts(path=""):
+    """A ``Q`` of the accounts that are in use: active, with a password chosen.
+
+    A person invited (or imported) who never followed their link has no usable password:
+    they never activated their account, and the places that show people to their peers
+    (the cohort directory) leave them out. ``path`` leads to the user, e.g. ``"user__"``.
+    """
+    return (
+        Q(**{f"{path}is_active": True})
+        & ~Q(**{f"{path}password__startswith": UNUSABLE_PASSWORD_PREFIX})
+        & ~Q(**{f"{path}password": ""})
+    )
 
 
 class UserManager(BaseUserManager):
@@ -24,7 +51,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("The email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -40,8 +67,10 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        # Logins are case-insensitive on the email address.
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        # Logins are case-insensitive on the email address: the stored address is normalised
+        # (a check constraint holds it), so an exact lookup on the normalised spelling finds the
+        # one account, through the unique index.
+        return self.get(**{self.model.USERNAME_FIELD: normalise_email(username)})
 
 
 class User(AbstractUser):
@@ -77,6 +106,16 @@ class User(AbstractUser):
             # The admin's users changelist and the people lists sort by name (Meta.ordering).
             models.Index(fields=["last_name", "first_name"], name="user_name_idx"),
         ]
+        constraints = [
+            # Stored addresses are normalised (normalise_email), whoever writes them (forms, the
+            # CSV import, bulk loads): with the unique constraint on email, no two accounts differ
+            # by case only, and the login lookup is one exact match on the unique index.
+            models.CheckConstraint(
+                condition=Q(email=Lower(Trim("email"))),
+                name="user_email_normalised",
+                violation_error_message=_("L'adresse e-mail doit être enregistrée en minuscules, sans espaces."),
+            ),
+        ]
 
     def __str__(self):
         full_name = self.get_full_name()
@@ -84,10 +123,17 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
 
     def coordinated_programmes(self):
-        """The editions this user may manage: all for a superuser."""
+        """The editions this user may manage: all for a superuser, none without staff status.
+
+        Being listed among an edition's coordinators is not enough, as for the admin: the
+        coordination pages, the committee area and the documents all ask here, so an account
+        whose staff status was withdrawn (or never given) loses every coordinator right at once.
+        """
+        if not (self.is_active and self.is_staff):
+            return Programme.objects.none()
         if self.is_superuser:
             return Programme.objects.all()
         return self.programmes_coordinated.all()

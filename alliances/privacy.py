@@ -357,7 +357,8 @@ def deletion_request_record(user, *, request=None):
         user.save(update_fields=["deletion_requested_at"])
     User = get_user_model()
     recipients = set(
-        User.objects.filter(programmes_coordinated__in=editions_of(user), is_active=True).values_list(
+        # Staff only: the admin link in the email is of no use to anyone else (nor are they coordinators).
+        User.objects.filter(programmes_coordinated__in=editions_of(user), is_active=True, is_staff=True).values_list(
             "email", flat=True
         )
     )

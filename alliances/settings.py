@@ -178,6 +178,10 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 # The public address of the platform, for links in emails sent outside a request.
+# The benchmark's baseline page (/bench-minimal/, bench/web.py) is routed only with DEBUG or when
+# the benchmark asks for it: a production deployment has no page that exists for measuring.
+BENCH_MINIMAL_VIEW = env_bool("BENCH_MINIMAL_VIEW", False)
+
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
 if SITE_URL is not None and not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
@@ -299,18 +303,27 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the email field of the login form (Django's AuthenticationForm) is "username"
+# The key of every record and check is the normalised address (stripped, lower-cased), on every
+# login page and for every authenticate() call: one lockout per account, whatever its spelling.
+AXES_USERNAME_CALLABLE = "alliances.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Behind N reverse proxies, the client address is the Nth from the right in X-Forwarded-For;
 # with 0 (the default) REMOTE_ADDR is used, which behind a proxy is the proxy's address.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0, minimum=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Read by our own resolver (django-ipware is not installed, so axes would ignore the count):
+# the login throttle and the password reset's count per client share it.
+AXES_CLIENT_IP_CALLABLE = "alliances.throttling.client_ip"
 AXES_COOLOFF_MESSAGE = _("Trop de tentatives de connexion : ce compte est bloqué pour 15 minutes depuis cette adresse.")
 # Login records (django-axes' access logs, attempts and failures: address, IP, user agent) are
 # personal data kept only this many days, then purged every night (alliances.purge_login_records).
 LOGIN_RECORDS_RETENTION_DAYS = env_int("LOGIN_RECORDS_RETENTION_DAYS", 90, minimum=1)
+
+# Password-reset requests (alliances/throttling.py): at most so many per address and per client
+# address within the window, counted in the cache (Redis in production: shared by every process).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 20, minimum=1)
+PASSWORD_RESET_THROTTLE_WINDOW = 3600  # seconds
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

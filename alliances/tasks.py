@@ -5,6 +5,10 @@ rules live. Every task is idempotent (the database records what was sent), so
 ``acks_late`` redelivery, a retry or two workers running the same chunk never
 send a message twice.
 
+``send_password_reset`` sends one reset link, queued by the request page: a redelivery
+may send the same person a second link, which is harmless (each link works until the
+password changes).
+
 The beat schedule (django-celery-beat, editable in the admin) is created by the
 migration ``alliances/0004_periodic_tasks``: ``alliances.send_reminders`` every
 15 minutes and ``alliances.clear_sessions`` every night; the migration
@@ -16,8 +20,10 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DatabaseError
 
 from alliances import login_records, notifications
+from alliances.password_reset import password_reset_send
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +79,25 @@ def purge_login_records():
     deleted = login_records.login_records_purge()
     logger.info("Login records purged: %s", deleted)
     return deleted
+
+
+@shared_task(bind=True, name="alliances.send_password_reset", max_retries=len(notifications.RETRY_BACKOFF))
+def send_password_reset(self, email, base_url, language=None):
+    """Email the reset link of ``email``'s account, if any; retry when SMTP or the database fails for a while.
+
+    A permanent SMTP refusal is logged and dropped: the person may ask again. Run in-process
+    (the embedded default), a failure is only logged, so the request page answers as usual.
+    """
+    try:
+        return password_reset_send(email=email, base_url=base_url, language=language)
+    except (OSError, DatabaseError) as exc:  # smtplib's errors are OSErrors
+        transient = isinstance(exc, DatabaseError) or notifications.classify(exc) != notifications.PERMANENT
+        if transient and not self.request.is_eager and self.request.retries < self.max_retries:
+            delay = notifications.RETRY_BACKOFF[self.request.retries]
+            raise self.retry(exc=exc, countdown=bounded_countdown(delay)) from exc
+        logger.error(
+            "Password reset email not sent (attempt %d): %s",
+            self.request.retries + 1,
+            notifications.describe_error(exc),
+        )
+        return 0

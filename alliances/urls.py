@@ -9,7 +9,6 @@ from alliances import portal, views
 urlpatterns = [
     path("", portal.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
-    path("bench-minimal/", views.bench_minimal, name="bench_minimal"),  # baseline of bench/web.py
     path("admin/", admin.site.urls),
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),
@@ -26,6 +25,10 @@ urlpatterns = [
     path("documents/", include("alliances.document_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+if settings.DEBUG or settings.BENCH_MINIMAL_VIEW:
+    # The baseline page of bench/web.py: never routed in production unless the benchmark sets BENCH_MINIMAL_VIEW.
+    urlpatterns.append(path("bench-minimal/", views.bench_minimal, name="bench_minimal"))
 
 if settings.DEBUG:
     # Uploaded media in DEBUG only (production serves none). Generated documents (media/reports/)

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_LIKE = {
     "DEBUG": "false",
+    "BENCH_MINIMAL_VIEW": "true",  # the baseline page, routed only when asked for
     "SECRET_KEY": "bench-pages-" + "x" * 50,
     "ALLOWED_HOSTS": "127.0.0.1,testserver",
     "SECURE_SSL_REDIRECT": "false",

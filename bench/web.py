@@ -163,6 +163,7 @@ def start_gunicorn(port, workers, log):
     env = {
         **os.environ,
         "DEBUG": "false",
+        "BENCH_MINIMAL_VIEW": "true",  # the baseline page, routed only when asked for
         "SECRET_KEY": "bench-web-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
@@ -305,6 +306,7 @@ def main():
     os.environ.update(
         {
             "DEBUG": "false",
+            "BENCH_MINIMAL_VIEW": "true",  # the baseline page, routed only when asked for
             "SECRET_KEY": "bench-web-" + "x" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",

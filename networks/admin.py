@@ -6,7 +6,14 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
-from alliances.admin_scoping import VIEW, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
+from alliances.admin_scoping import (
+    VIEW,
+    ProgrammeScopedAdmin,
+    ScopedTabularInline,
+    SharedDirectoryAdmin,
+    coordinated_programme_ids,
+    is_superuser,
+)
 from networks.admin_actions import invite_participants, participant_import_urls
 from networks.models import (
     Binome,
@@ -34,16 +41,53 @@ class RegionAdmin(SharedDirectoryAdmin):
 
 @admin.register(Network)
 class NetworkAdmin(SharedDirectoryAdmin):
-    """The directory of networks, shared by every edition."""
+    """The directory of networks, shared by every edition.
 
+    Every coordinator maintains the shared description, but the contact person's name,
+    e-mail and phone are personal data: a coordinator changes them only for a network
+    enrolled in one of their editions (or one they are creating); elsewhere they are
+    read-only, with a French note that says why. Superusers change any.
+    """
+
+    contact_fields = ("contact_name", "contact_email", "contact_phone")
     list_display = ("name", "acronym", "field_of_action", "member_associations", "contact_name", "contact_email")
     list_filter = ("regions",)
     search_fields = ("name", "acronym", "field_of_action", "contact_name", "contact_email")
     filter_horizontal = ("regions",)
     fieldsets = (
         (None, {"fields": ("name", "acronym", "field_of_action", "regions", "member_associations", "website")}),
-        (_("Contact"), {"fields": ("contact_name", "contact_email", "contact_phone")}),
+        (_("Contact"), {"fields": contact_fields}),
     )
+
+    def contact_is_editable(self, request, obj):
+        if obj is None or obj.pk is None or is_superuser(request):
+            return True
+        cache = request.__dict__.setdefault("_alliances_editable_contacts", {})  # asked twice per page
+        if obj.pk not in cache:
+            ids = sorted(coordinated_programme_ids(request))
+            cache[obj.pk] = obj.enrolments.filter(programme__in=ids).exists()
+        return cache[obj.pk]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.contact_is_editable(request, obj):
+            readonly += [name for name in self.contact_fields if name not in readonly]
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.contact_is_editable(request, obj):
+            return fieldsets
+        note = _(
+            "Ce réseau ne participe à aucune des éditions que vous coordonnez : son contact (nom, e-mail, "
+            "téléphone) est une donnée personnelle que seule l'équipe d'une de ses éditions peut modifier."
+        )
+        return [
+            (name, {**options, "description": note})
+            if tuple(options["fields"]) == self.contact_fields
+            else (name, options)
+            for name, options in fieldsets
+        ]
 
 
 # --- Enrolments and participants ---------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliances.models import Programme
+from alliances.models import Programme, activated_accounts
 
 
 class Region(models.Model):
@@ -207,6 +207,10 @@ class ParticipantQuerySet(models.QuerySet):
                             obj.binome_slot = next((slot for slot in Binome.SLOTS if slot not in used), None)
                         used.add(obj.binome_slot)
             return super().bulk_create(objs, *args, **kwargs)
+
+    def in_directory(self):
+        """The participants the cohort directory shows: listed, with an activated account (no pending invitee)."""
+        return self.filter(activated_accounts("user__"), listed_in_directory=True)
 
 
 class Participant(models.Model):

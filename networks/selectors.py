@@ -186,7 +186,7 @@ def directory_enrolments(*, programme, search=""):
     matches (name, job title, network), and only the matching participants are attached.
     Each enrolment carries ``listed_participants`` (a list) and its network's regions.
     """
-    listed = Participant.objects.filter(listed_in_directory=True)
+    listed = Participant.objects.in_directory()
     network_match = Q()
     for term in _terms(search):
         listed = listed.filter(_directory_match(term))

@@ -18,6 +18,10 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Throttle counts live in the cache, which outlives a test (and, on Redis, a test run).
+    from django.core.cache import cache
+
+    cache.clear()
     from alliances.celery import app
 
     app.conf.task_always_eager = True

@@ -48,7 +48,6 @@ pytestmark = [
 # not part of the site's pages (the benchmark page).
 NOT_PAGES = {
     "healthz",
-    "bench_minimal",
     "sessions:ics",
     "sessions:feed",
     "community:resource_download",

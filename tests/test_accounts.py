@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import authenticate
 from django.core import mail
 from django.urls import reverse
 
@@ -138,6 +140,30 @@ def test_a_successful_login_resets_the_failure_count(client):
     assert statuses == [200, 200, 200, 200]
 
 
+def test_behind_the_proxy_the_lockout_is_per_real_client_address(client, settings):
+    # The compose deployment: one reverse proxy, whose address gunicorn sees for every client.
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    user = factories.UserFactory(email="camille@example.org")
+
+    def attempt(password, client_address, **extra):
+        return client.post(
+            LOGIN_URL,
+            {"username": "camille@example.org", "password": password},
+            REMOTE_ADDR="172.16.0.1",
+            HTTP_X_FORWARDED_FOR=client_address,
+            **extra,
+        )
+
+    for n in range(5):
+        attempt(f"mauvais-{n}", "10.0.0.1")
+    assert attempt(PASSWORD, "10.0.0.1").status_code == 429
+    # An address the attacker writes in front of the proxy's entry changes nothing.
+    assert attempt(PASSWORD, "10.0.0.7, 10.0.0.1").status_code == 429
+    # Another client behind the same proxy is not locked out.
+    assert attempt(PASSWORD, "10.0.0.2").status_code == 302
+    assert logged_in_user_id(client) == str(user.pk)
+
+
 def client_class_from(client):
     return type(client)()
 
@@ -183,19 +209,21 @@ def test_password_change_applies_the_validators(client):
     assert user.check_password(PASSWORD)
 
 
-def test_password_reset_does_not_reveal_whether_the_address_exists(client):
+def test_password_reset_does_not_reveal_whether_the_address_exists(client, django_capture_on_commit_callbacks):
     factories.UserFactory(email="camille@example.org")
-    unknown = client.post(reverse("accounts:password_reset"), {"email": "personne@example.org"})
-    known = client.post(reverse("accounts:password_reset"), {"email": "Camille@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(reverse("accounts:password_reset"), {"email": "personne@example.org"})
+        known = client.post(reverse("accounts:password_reset"), {"email": "Camille@example.org"})
     assert unknown.status_code == known.status_code == 302
     assert unknown["Location"] == known["Location"] == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["camille@example.org"]
 
 
-def test_password_reset_round_trip(client):
+def test_password_reset_round_trip(client, django_capture_on_commit_callbacks):
     user = factories.UserFactory(email="camille@example.org")
-    client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
     email = mail.outbox[0]
     assert "nouveau mot de passe" in email.subject
     assert email.alternatives and email.alternatives[0][1] == "text/html"
@@ -330,3 +358,90 @@ def test_profile_page_costs_three_queries(client, programme, django_assert_num_q
     # The session, the user, the current participation (with its enrolment, network and edition).
     with django_assert_num_queries(3):
         assert client.get(PROFILE_URL).status_code == 200
+
+
+# --- One lockout per account, whatever the spelling and the login page (issue 13, item 1) -------------
+
+
+ADMIN_LOGIN_URL = reverse("admin:login")
+
+
+def post_admin_login(client, email, password, ip="10.0.0.1"):
+    return client.post(ADMIN_LOGIN_URL, {"username": email, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip)
+
+
+def test_a_lockout_on_the_portal_holds_on_the_admin_login_with_another_spelling(client):
+    coordinator = factories.UserFactory(email="coordination@example.org", is_staff=True)
+    for n in range(5):
+        post_login(client, "coordination@example.org", f"mauvais-{n}")
+
+    response = post_admin_login(client, "Coordination@Example.org", PASSWORD)
+    assert response.status_code == 429
+    assert "Connexion temporairement bloquée" in response.content.decode()
+    assert logged_in_user_id(client) is None
+    # Nor does padding the address with spaces, or the portal with upper case, open it.
+    assert post_admin_login(client, "  COORDINATION@example.org ", PASSWORD).status_code == 429
+    assert post_login(client, "COORDINATION@EXAMPLE.ORG", PASSWORD).status_code == 429
+    assert logged_in_user_id(client) is None
+    # The account itself is fine: from another address it logs in.
+    other = client_class_from(client)
+    assert post_admin_login(other, "Coordination@example.org", PASSWORD, ip="10.0.0.2").status_code == 302
+    assert logged_in_user_id(other) == str(coordinator.pk)
+
+
+def test_failures_on_the_admin_login_count_with_the_portal_ones(client):
+    factories.UserFactory(email="coordination@example.org", is_staff=True)
+    for n, spelling in enumerate(["Coordination@example.org", "COORDINATION@example.org", " coordination@Example.ORG"]):
+        assert post_admin_login(client, spelling, f"mauvais-{n}").status_code == 200
+    for n in range(2):
+        post_login(client, "coordination@EXAMPLE.org", f"encore-{n}")
+    assert post_login(client, "coordination@example.org", PASSWORD).status_code == 429
+    # Every attempt was recorded under the one normalised account.
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"coordination@example.org"}
+
+
+def test_authenticate_with_the_email_keyword_is_throttled_like_the_forms(rf):
+    user = factories.UserFactory(email="camille@example.org")
+    for n in range(5):
+        request = rf.post("/", REMOTE_ADDR="10.0.0.1")
+        assert authenticate(request, email=f" Camille@Example.org{' ' * n}", password=f"mauvais-{n}") is None
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1")
+    assert authenticate(request, email="camille@example.org", password=PASSWORD) is None
+    assert getattr(request, "axes_locked_out", False)
+    request = rf.post("/", REMOTE_ADDR="10.0.0.9")
+    assert authenticate(request, username="CAMILLE@example.org", password=PASSWORD) == user
+
+
+def test_a_password_reset_does_not_lift_a_lockout(client, django_capture_on_commit_callbacks):
+    user = factories.UserFactory(email="camille@example.org")
+    for n in range(5):
+        post_login(client, "camille@example.org", f"mauvais-{n}")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "Camille@example.org"}, REMOTE_ADDR="10.0.0.1")
+    link = re.search(r"https?://[^/\s]+(/compte/mot-de-passe/nouveau/\S+/\S+/)", mail.outbox[0].body).group(1)
+    set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "une-phrase-de-passe-2018"
+    client.post(set_password_url, {"new_password1": new, "new_password2": new}, REMOTE_ADDR="10.0.0.1")
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert post_login(client, "camille@example.org", new).status_code == 429
+    assert logged_in_user_id(client) is None
+
+
+def test_accepting_an_invitation_does_not_log_a_locked_account_in(client):
+    from alliances.invitations import invitation_path
+
+    user = factories.UserFactory(email="camille@example.org")
+    user.set_unusable_password()
+    user.save()
+    for n in range(5):
+        post_login(client, "Camille@example.org", f"mauvais-{n}")
+    set_password_url = client.get(invitation_path(user), follow=True).redirect_chain[-1][0]
+    new = "une-phrase-de-passe-2018"
+    response = client.post(set_password_url, {"new_password1": new, "new_password2": new}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 302
+    assert response["Location"] == LOGIN_URL
+    assert logged_in_user_id(client) is None
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert "ce compte est bloqué pour 15 minutes" in client.get(LOGIN_URL).content.decode()

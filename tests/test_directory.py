@@ -103,6 +103,30 @@ def test_unlisted_participants_are_hidden_with_their_email(client_me, programme)
     assert "Fonction confidentielle" not in content
 
 
+def test_people_who_never_activated_their_account_are_not_listed(client_me, programme):
+    other, (activated, invited, closed) = network_with_work(programme, participants=3)
+    invited.user.set_unusable_password()  # invited (or imported), never followed the link
+    invited.user.last_name = "Zéphyrin"
+    invited.user.save()
+    closed.user.is_active = False
+    closed.user.save()
+
+    response = client_me.get(DIRECTORY)
+    content = response.content.decode()
+    assert activated in listed_people(response)
+    for person in (invited, closed):
+        assert person not in listed_people(response)
+        assert person.user.email not in content
+    searched = client_me.get(DIRECTORY, {"q": "Zéphyrin"})
+    assert listed_people(searched) == []
+    assert invited.user.email not in searched.content.decode()
+
+    # Once the invitation is accepted (a password chosen), the person appears.
+    invited.user.set_password("une-phrase-de-passe-2018")
+    invited.user.save()
+    assert invited in listed_people(client_me.get(DIRECTORY))
+
+
 def test_network_with_nobody_listed_still_appears(client_me, programme):
     other, people = network_with_work(programme, participants=1)
     people[0].listed_in_directory = False

@@ -78,12 +78,48 @@ def test_only_get_is_allowed(client, method):
     assert response["Allow"] == "GET"
 
 
-def test_bench_minimal_view_renders_a_small_page_for_anyone_logged_in(client, db):
-    """The baseline of bench/web.py: login required, then a small page through the same middleware."""
+@pytest.fixture
+def urlconf_with(settings):
+    """Re-read alliances/urls.py under the given settings (it decides its routes at import)."""
+    import importlib
+
+    from django.conf import settings as django_settings
+    from django.urls import clear_url_caches
+
+    import alliances.urls
+
+    original = {name: getattr(django_settings, name) for name in ("DEBUG", "BENCH_MINIMAL_VIEW")}
+
+    def load(**values):
+        for name, value in values.items():
+            setattr(settings, name, value)
+        importlib.reload(alliances.urls)
+        clear_url_caches()
+
+    yield load
+    load(**original)
+
+
+def test_the_bench_page_is_not_routed_in_production(client, db, urlconf_with):
+    from django.urls import NoReverseMatch, reverse
+
+    from tests import factories
+
+    urlconf_with(DEBUG=False, BENCH_MINIMAL_VIEW=False)
+    with pytest.raises(NoReverseMatch):
+        reverse("bench_minimal")
+    client.force_login(factories.UserFactory())
+    assert client.get("/bench-minimal/").status_code == 404
+
+
+@pytest.mark.parametrize("switch", [{"DEBUG": True}, {"BENCH_MINIMAL_VIEW": True}])
+def test_bench_minimal_view_renders_a_small_page_for_anyone_logged_in(client, db, urlconf_with, switch):
+    """The baseline of bench/web.py, routed with DEBUG or when the benchmark asks: login required, then a small page."""
     from django.urls import reverse
 
     from tests import factories
 
+    urlconf_with(**{"DEBUG": False, "BENCH_MINIMAL_VIEW": False, **switch})
     url = reverse("bench_minimal")
     assert url == "/bench-minimal/"
     assert client.get(url).status_code == 302
@@ -91,3 +127,11 @@ def test_bench_minimal_view_renders_a_small_page_for_anyone_logged_in(client, db
     response = client.get(url)
     assert response.status_code == 200
     assert "Ada Lovelace" in response.content.decode()
+
+
+def test_the_benchmarks_ask_for_their_page():
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    for script in ("web.py", "pages.py"):
+        assert '"BENCH_MINIMAL_VIEW": "true"' in (bench / script).read_text(), script

@@ -351,3 +351,11 @@ def test_a_counted_vote_stays_valid_after_closing_but_cannot_move():
     vote.proposal = other
     with pytest.raises(ValidationError, match="clos"):
         vote.full_clean()
+
+
+def test_the_database_holds_stored_addresses_normalised():
+    # A bulk load bypasses User.clean and the manager: the check constraint still refuses it.
+    assert_db_refuses(lambda: User.objects.bulk_create([User(email="Camille.Martin@example.org")]))
+    assert_db_refuses(lambda: User.objects.bulk_create([User(email=" camille.martin@example.org")]))
+    User.objects.bulk_create([User(email="camille.martin@example.org")])
+    assert User.objects.get_by_natural_key("  CAMILLE.Martin@Example.org ").email == "camille.martin@example.org"

@@ -302,7 +302,10 @@ def test_partnership_list_search_filters_and_pagination(client_me, mine):
     local_peers = client_me.get(url, {"family": "peer", "scale": "local"}).context["page_obj"]
     assert [p.partner_name for p in local_peers] == ["Banque Alimentaire du Rhône"]
     private = client_me.get(url, {"family": "private", "partner_type": "company"}).context["page_obj"]
-    assert private.paginator.count == 7 and all(p.family == "private" for p in private)
+    # add_partnerships cycles through the types across the whole run: count what this network holds.
+    companies = enrolment.partnerships.filter(family="private", partner_type="company").count()
+    assert companies >= 7  # one in four of the 29 (and maybe the network's first)
+    assert private.paginator.count == companies and all(p.family == "private" for p in private)
     # An unknown filter value is ignored rather than failing the page.
     assert client_me.get(url, {"family": "martian"}).context["page_obj"].paginator.count == 31
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import importlib
 import json
+from html import unescape
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -96,6 +97,16 @@ def test_the_privacy_page_is_public_and_linked_from_every_page(client):
     assert response.status_code == 200
     assert "RGPD" in response.content.decode()
     assert 'href="/confidentialite/"' in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_the_privacy_page_says_who_sees_what(client):
+    content = unescape(client.get("/confidentialite/").content.decode())
+    assert "Qui voit quoi" in content
+    # The directory: what peers see, and only of activated accounts that chose to appear.
+    assert "votre adresse e-mail, seulement si vous avez activé votre compte et choisi d'y apparaître" in content
+    assert "jamais qui a voté pour quoi" in content
+    assert "moins de 5 répondants" in content
+    assert "Le contact d'un réseau (nom, e-mail, téléphone)" in content
 
 
 def test_the_profile_links_to_the_account_pages(client, person):

@@ -187,7 +187,6 @@ MARKERS = {
 }
 NO_DATA = {
     "healthz",
-    "bench_minimal",
     "accounts:invitation_accept",
     "accounts:password_change",
     "accounts:password_change_done",

@@ -2,8 +2,8 @@
 
 ``RULES`` is the one table of the access rules. A pattern of the project without an
 entry fails ``test_every_url_pattern_has_access_rules``: a new view cannot ship without
-saying who may use it. The admin (its own permission system), Django's ``set_language``
-and the DEBUG-only media route are outside the table.
+saying who may use it. The admin (its own permission system), Django's ``set_language``,
+the DEBUG-only media route and the benchmark's page are outside the table.
 
 Roles (see DESIGN §1 and the access modules of each area):
 
@@ -99,7 +99,6 @@ RULES = {
         coordinator=to("admin:index"),  # a coordinator is staff: the admin is their space
     ),
     "healthz": everyone(OK),
-    "bench_minimal": logged_in(OK),
     # --- Accounts ---------------------------------------------------------------------------
     "accounts:login": rule(anon=OK, owner=to("landing"), committee=to("landing"), coordinator=to("landing")),
     "accounts:logout": everyone(NOT_ALLOWED),  # POST only: a link cannot log anyone out
@@ -196,14 +195,15 @@ RULES = {
 
 
 def _is_outside_table(pattern, namespace):
-    """The admin, Django's language switcher and the DEBUG media route are not the table's business."""
+    """The admin, Django's language switcher and the DEBUG-only routes (media, the benchmark's page) are not the table's business."""
     if namespace == "admin":
         return True
     callback = getattr(pattern, "callback", None)
     module = getattr(callback, "__module__", "")
     if module == "django.views.i18n":
         return True
-    return getattr(callback, "__name__", "") == "debug_media"
+    # /bench-minimal/ is routed only with DEBUG or BENCH_MINIMAL_VIEW (tests/test_healthz.py checks both ways).
+    return getattr(callback, "__name__", "") in {"debug_media", "bench_minimal"}
 
 
 def project_patterns(resolver=None, namespace=None):
@@ -377,6 +377,40 @@ def test_access(client, world, name, role):
     post = row["method"] == "post"
     response = client.post(url, _post_data(row["data"], objects)) if post else client.get(url)
     _check(response, row[role], name, role)
+
+
+def _outcome(response):
+    return response.status_code, response.get("Location", "")
+
+
+def test_a_coordinator_without_staff_status_gets_no_more_than_someone_without_any_role(world):
+    """Coordinating requires staff status, as the admin does (issue 13, item 9).
+
+    A person listed among A's edition's coordinators but not staff is compared, page by page,
+    with a person who has no role at all: every answer must be the same.
+    """
+    from django.test import Client
+
+    users, objects = world
+    edition = objects["edition"]
+    listed = factories.UserFactory(email="ancien.coordinateur@example.org", is_staff=False)
+    edition.coordinators.add(listed)
+    nobody = factories.UserFactory(email="personne@example.org")
+    differences = []
+    for name, row in sorted(RULES.items()):
+        url = reverse(name, kwargs=url_kwargs(name, objects))
+        answers = []
+        for user in (listed, nobody):
+            client = Client()
+            client.force_login(user)
+            if row["method"] == "post":
+                response = client.post(url, _post_data(row["data"], objects))
+            else:
+                response = client.get(url)
+            answers.append(_outcome(response))
+        if answers[0] != answers[1]:
+            differences.append(f"{name}: {answers[0]} instead of {answers[1]}")
+    assert not differences, "\n".join(differences)
 
 
 def test_feed_with_a_wrong_token_is_not_found(client, world):
