@@ -272,7 +272,11 @@ class Participant(models.Model):
             ),
             models.CheckConstraint(
                 # binome_slot__isnull=False too: « NULL IN (1, 2) » is unknown, which a CHECK accepts.
-                condition=Q(binome__isnull=True, binome_slot__isnull=True)
+                # Without a binôme the slot is left free: deleting a binôme nulls its members'
+                # binome_id (SET_NULL) in one statement, and a second one for the slot would come
+                # too late for a non-deferrable check. A stale slot is harmless: save() takes a
+                # free one again whenever the binôme changes.
+                condition=Q(binome__isnull=True)
                 | Q(binome__isnull=False, binome_slot__isnull=False, binome_slot__in=Binome.SLOTS),
                 name="participant_binome_slot_1_or_2",
                 violation_error_message=Binome.FULL_MESSAGE,

@@ -285,7 +285,10 @@ def test_invite_participants_of_the_coordinated_edition(programme, coordinator, 
 
 def test_invite_participants_invites_each_person_once_and_skips_inactive_accounts(programme, coordinator):
     participant = factories.ParticipantFactory(enrolment__programme=programme)
-    factories.ParticipantFactory(user=participant.user, enrolment__programme=programme)
+    # The same person in another edition of this coordinator's (one participation per edition).
+    other_edition = factories.ProgrammeFactory()
+    other_edition.coordinators.add(coordinator)
+    factories.ParticipantFactory(user=participant.user, enrolment__programme=other_edition)
     factories.ParticipantFactory(enrolment__programme=programme, user__is_active=False)
     request = admin_request(coordinator)
     invite_participants(participant_admin(), request, Participant.objects.all())

@@ -592,7 +592,7 @@ def test_a_group_is_encoded_once_and_each_message_matches_djangos_own_encoding(p
         programme=programme,
         attachments=[("agenda.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")],
     )
-    named = _notification_for(programme, "Zoe.Lea+alliances@example.org", "Zoé & Léa")
+    named = _notification_for(programme, "zoe.lea+alliances@example.org", "Zoé & Léa")
     anonymous = _notification_for(programme, "anonyme@example.org", "")
     for notification, greeting, html_greeting in (
         (named, "Bonjour Zoé & Léa,", "Bonjour Zoé &amp; Léa,"),

@@ -132,6 +132,23 @@ def test_members_take_the_free_slot_and_leave_it():
     assert moved.binome_slot == 1
 
 
+def test_deleting_a_binome_or_its_edition_frees_its_members():
+    binome = factories.BinomeFactory()
+    members = factories.ParticipantFactory.create_batch(2, enrolment=binome.enrolment, binome=binome)
+    binome.delete()  # SET_NULL: the members stay, without a binôme
+    assert [member.binome_id for member in Participant.objects.filter(pk__in=[m.pk for m in members])] == [None, None]
+    again = factories.BinomeFactory(enrolment=binome.enrolment)
+    for member in Participant.objects.filter(pk__in=[m.pk for m in members]):
+        member.binome = again
+        member.save()
+    assert sorted(again.members.values_list("binome_slot", flat=True)) == [1, 2]
+
+    paired = factories.BinomeFactory()
+    factories.ParticipantFactory.create_batch(2, enrolment=paired.enrolment, binome=paired)
+    paired.enrolment.programme.delete()  # the cascade nulls the binôme before deleting the members
+    assert not Participant.objects.filter(enrolment=paired.enrolment_id).exists()
+
+
 def test_a_third_member_is_refused_by_every_writer():
     binome = factories.BinomeFactory()
     factories.ParticipantFactory.create_batch(2, enrolment=binome.enrolment, binome=binome)

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
             model_name="participant",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("binome__isnull", True), ("binome_slot__isnull", True)),
+                    ("binome__isnull", True),
                     models.Q(("binome__isnull", False), ("binome_slot__in", (1, 2)), ("binome_slot__isnull", False)),
                     _connector="OR",
                 ),
