@@ -15,6 +15,7 @@ import importlib
 import threading
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.files.base import ContentFile
 from django.db import connection, connections
 from django.urls import reverse
@@ -354,6 +355,9 @@ def test_two_watchdogs_at_once_requeue_each_stale_report_once():
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    # Eager tasks in threads race on Celery's process-wide « no result.get() inside a task » flag
+    # (each run saves and restores it): put it back, or later tests' .get() would be refused.
+    _set_task_join_will_block(False)
     assert not errors, errors
     assert sum(o["failed"] for o in outcomes) == 6
     assert sum(o["requeued"] for o in outcomes) == 6  # each one queued once, whichever watchdog won it
