@@ -48,6 +48,7 @@ pytestmark = [
 # not part of the site's pages (the benchmark page).
 NOT_PAGES = {
     "healthz",
+    "readyz",
     "bench_minimal",
     "sessions:ics",
     "sessions:feed",
