@@ -67,11 +67,18 @@ Failures
   back to « pending » with ``attempts + 1`` and ``due_at`` pushed back along
   :data:`RETRY_BACKOFF`; after :data:`MAX_ATTEMPTS` attempts it becomes
   « échec ».
-* Transient for the connection (server unreachable or disconnected): the batch
-  stops; its remaining messages go back to « pending » with ``due_at`` pushed
-  back, without counting an attempt (the message is not at fault). The Celery
-  task retries them after the same backoff and, should that retry be lost, the
-  periodic job finds them anyway once they are due again.
+* Transient for the connection (server unreachable, refusing the session with
+  421 at its greeting or EHLO, hanging up, timing out, or answering 421 at any
+  point): the batch stops; its remaining messages, and the one being
+  transferred, go back to « pending » with ``due_at`` pushed back along
+  :data:`CONNECTION_BACKOFF` (15 s, 30 s, 45 s… 5 min), without counting an
+  attempt: the server is at fault, not the message. The session is opened up to
+  EHLO before any message is claimed, so a server that refuses sessions never
+  charges the first message of a batch. The message that was being
+  transferred goes last in the retry, so that one which makes the server hang up
+  every time cannot hold back the others. The Celery task retries them after
+  that backoff and, should that retry be lost, the periodic job finds them
+  anyway once they are due again.
 
 Delivery
 --------
@@ -119,9 +126,18 @@ logger = logging.getLogger(__name__)
 
 Status = Notification.Status
 
-#: Delays (seconds) before the next attempt after a transient failure: 1 min, 5 min, 15 min, 30 min.
-#: Every one is far below the broker's visibility timeout (1 hour), as Celery countdowns must be.
+#: Delays (seconds) before the next attempt after a transient failure of one message (a 4xx answer to its
+#: own commands, e.g. 451 greylisting): 1 min, 5 min, 15 min, 30 min; each counts an attempt.
+#: Every delay here is far below the broker's visibility timeout (1 hour), as Celery countdowns must be.
 RETRY_BACKOFF = (60, 300, 900, 1800)
+#: Delays before retrying a batch after a connection-level failure (server unreachable, hanging up, 421):
+#: the server is at fault, not a message, so no attempt is counted, and the first retries come soon. A 60 s
+#: outage then delays delivery by at most 90 s (retries 15, 45 and 90 s after the failure), instead of the
+#: 6 minutes that RETRY_BACKOFF's 60 then 300 s gave; a long outage is probed every 5 minutes.
+CONNECTION_BACKOFF = (15, 30, 45, 60, 120, 300)
+#: Retries in a row after connection-level failures (about 10 minutes in all) before the batch task lets
+#: the periodic job (every 15 minutes) find the rows, which are still pending.
+CONNECTION_RETRIES = len(CONNECTION_BACKOFF)
 #: A message that failed transiently this many times (or whose worker crashed this many times) fails for good.
 MAX_ATTEMPTS = 5
 DEFAULT_CLAIM_TIMEOUT = 600
@@ -148,6 +164,11 @@ def batch_size():
 def backoff(attempt):
     """Seconds to wait before attempt number ``attempt + 1`` (``attempt`` ≥ 1)."""
     return RETRY_BACKOFF[min(max(attempt, 1), len(RETRY_BACKOFF)) - 1]
+
+
+def connection_backoff(retry):
+    """Seconds to wait before retry number ``retry`` (≥ 1) after connection-level failures in a row."""
+    return CONNECTION_BACKOFF[min(max(retry, 1), len(CONNECTION_BACKOFF)) - 1]
 
 
 # --- Sources: what each app sends ------------------------------------------------------------
@@ -709,6 +730,8 @@ class BatchReport:
     deferred: list = field(default_factory=list)
     retry_ids: list = field(default_factory=list)
     retry_in: int | None = None
+    #: The SMTP connection failed (its retry follows CONNECTION_BACKOFF, not a message's attempts).
+    connection_failed: bool = False
     skipped: int = 0
     connections: int = 0
 
@@ -720,6 +743,7 @@ class BatchReport:
             "deferred": len(self.deferred),
             "retry": len(self.retry_ids),
             "retry_in": self.retry_in,
+            "connection_failed": self.connection_failed,
             "skipped": self.skipped,
         }
 
@@ -814,6 +838,13 @@ def _mark_sent_and_claim(sent, pk, token, now):
     return changed == 1 and Notification.objects.filter(pk=pk, claim_token=token).exists()
 
 
+def _release_claim(pk, token):
+    """Give back a claim whose message was not transferred: pending again, no attempt counted."""
+    Notification.objects.filter(pk=pk, claim_token=token).update(
+        status=Status.PENDING, claim_token=None, claimed_at=None
+    )
+
+
 def _mark_failed(pk, token, error):
     Notification.objects.filter(pk=pk, claim_token=token).update(
         status=Status.FAILED, claim_token=None, attempts=F("attempts") + 1, last_error=error
@@ -858,24 +889,28 @@ def _settle_unsendable(notification, outcome, report):
     return status
 
 
-def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None):
-    """Send the pending, due notifications among ``ids`` over one SMTP connection.
+def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_result=None):
+    """Send the pending, due notifications among ``ids``, in that order, over one SMTP connection.
 
     Each message is claimed right before its transfer and recorded right after
     it (see the module docstring for why this is exactly once but for one
     window). ``on_result(notification, status, error)`` is called after each
     outcome (``send_reminders`` prints them). Returns a :class:`BatchReport`;
     its ``retry_ids`` went back to « pending » after a transient failure and are
-    due again in ``retry_in`` seconds.
+    due again in ``retry_in`` seconds. ``connection_retries`` says how many
+    connection-level failures in a row preceded this batch (the Celery task's
+    retries): it picks the step of :data:`CONNECTION_BACKOFF`.
     """
     now = now or timezone.now()
     report = BatchReport()
-    notifications = list(
-        Notification.objects.filter(pk__in=list(ids), status=Status.PENDING, due_at__lte=now)
-        .select_related("recipient", "programme")
-        .order_by("pk")
+    order = {pk: position for position, pk in enumerate(dict.fromkeys(ids))}
+    notifications = sorted(
+        Notification.objects.filter(pk__in=list(order), status=Status.PENDING, due_at__lte=now).select_related(
+            "recipient", "programme"
+        ),
+        key=lambda notification: order[notification.pk],
     )
-    report.skipped = len(set(ids)) - len(notifications)
+    report.skipped = len(order) - len(notifications)
     if not notifications:
         return report
     with translation.override(settings.LANGUAGE_CODE):
@@ -902,9 +937,9 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
     if connection is None:
         connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT)
     try:
-        connection.open()
+        _open_session(connection)
     except Exception as exc:
-        _postpone(to_send, exc, now, retry_number, report, tell)
+        _postpone(to_send, exc, now, connection_retries, report, tell)
         return report
     report.connections += 1
     # Sent, but its « sent » record not written yet: written by the same UPDATE as the next claim,
@@ -939,6 +974,15 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
             except Exception as exc:
                 kind = classify(exc)
                 error = describe_error(exc)
+                if kind == CONNECTION:
+                    # The server's fault, not this message's: no attempt counted. It goes last in the
+                    # retry, so that a message which makes the server hang up every time (a timeout on
+                    # a large attachment…) cannot hold back the rest of its batch.
+                    logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
+                    _release_claim(notification.pk, token)
+                    postponed = [*to_send[index + 1 :], (notification, message)]
+                    _postpone(postponed, exc, now, connection_retries, report, tell)
+                    break
                 if kind == PERMANENT:
                     _mark_failed(notification.pk, token, error)
                     report.failed.append(notification)
@@ -951,10 +995,6 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
                 else:
                     _note_retry(report, notification, retry_at, now)
                     tell(notification, "retry", error)
-                if kind == CONNECTION:
-                    logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
-                    _postpone(to_send[index + 1 :], exc, now, retry_number, report, tell)
-                    break
                 continue
             # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
             # records this message as sent) leaves this row « sending »: it is sent again once
@@ -972,6 +1012,19 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
         except Exception:  # closing a dead connection must not hide what happened
             logger.debug("Error while closing the SMTP connection", exc_info=True)
     return report
+
+
+def _open_session(connection):
+    """Open the SMTP connection and its session up to EHLO, before any message is claimed.
+
+    Django's backend connects but leaves EHLO to the first message's transfer (unless TLS
+    or a login needs it first): a server refusing sessions with 421 to EHLO would then be
+    charged to the first message of every batch. Here it is a connection failure.
+    """
+    connection.open()
+    smtp = getattr(connection, "connection", None)
+    if isinstance(connection, SMTPEmailBackend) and smtp is not None:
+        smtp.ehlo_or_helo_if_needed()
 
 
 def _transfer(connection, message):
@@ -999,9 +1052,10 @@ def _note_retry(report, notification, retry_at, now):
     report.retry_in = delay if report.retry_in is None else min(report.retry_in, delay)
 
 
-def _postpone(pairs, exc, now, retry_number, report, tell):
+def _postpone(pairs, exc, now, connection_retries, report, tell):
     """The connection is unusable: these messages wait, without an attempt counted against them."""
-    retry_at = now + dt.timedelta(seconds=backoff(retry_number + 1))
+    report.connection_failed = True
+    retry_at = now + dt.timedelta(seconds=connection_backoff(connection_retries + 1))
     error = describe_error(exc)
     ids = [notification.pk for notification, _message in pairs]
     Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(due_at=retry_at, last_error=error)

@@ -45,19 +45,37 @@ def send_reminders():
     return report.as_dict()
 
 
-@shared_task(bind=True, name="alliances.send_notifications", max_retries=len(notifications.RETRY_BACKOFF))
-def send_notifications(self, notification_ids):
+@shared_task(
+    bind=True,
+    name="alliances.send_notifications",
+    # A safety net only: each kind of retry below has its own, smaller bound.
+    max_retries=notifications.CONNECTION_RETRIES + len(notifications.RETRY_BACKOFF),
+)
+def send_notifications(self, notification_ids, connection_retries=0):
     """Send one batch of notifications over one SMTP connection; retry transient failures with backoff.
 
-    When the retries run out, the rows are still pending in the database with
-    their next due time: the periodic job picks them up.
+    Two kinds of retry. After a connection-level failure (the server's fault), the
+    batch is retried along ``CONNECTION_BACKOFF`` at most ``CONNECTION_RETRIES`` times
+    in a row, counted in ``connection_retries``; no message is charged an attempt.
+    After a message's own transient failure (4xx), it is retried along
+    ``RETRY_BACKOFF``, bounded by its attempts (``MAX_ATTEMPTS``). When the retries
+    run out, the rows are still pending in the database with their next due time:
+    the periodic job picks them up.
     """
-    report = notifications.send_batch(notification_ids, retry_number=self.request.retries)
+    report = notifications.send_batch(notification_ids, connection_retries=connection_retries)
     # Run in-process (the embedded default), a retry would happen at once and its exception would
     # reach the caller: there the rows simply wait, pending, for the next run of the job.
-    if report.retry_ids and not self.request.is_eager and self.request.retries < self.max_retries:
-        raise self.retry(args=[report.retry_ids], countdown=bounded_countdown(report.retry_in or 60))
-    return report.as_dict()
+    if not report.retry_ids or self.request.is_eager or self.request.retries >= self.max_retries:
+        return report.as_dict()
+    if report.connection_failed and connection_retries >= notifications.CONNECTION_RETRIES:
+        return report.as_dict()
+    # The ladder of connection retries starts again once a connection has worked.
+    connection_retries = connection_retries + 1 if report.connection_failed else 0
+    raise self.retry(
+        args=[report.retry_ids],
+        kwargs={"connection_retries": connection_retries},
+        countdown=bounded_countdown(report.retry_in or 60),
+    )
 
 
 @shared_task(name="alliances.clear_sessions")
