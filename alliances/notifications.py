@@ -101,6 +101,7 @@ import functools
 import logging
 import re
 import smtplib
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
 from django.core.mail.message import sanitize_address
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -141,6 +142,16 @@ CONNECTION_RETRIES = len(CONNECTION_BACKOFF)
 #: A message that failed transiently this many times (or whose worker crashed this many times) fails for good.
 MAX_ATTEMPTS = 5
 DEFAULT_CLAIM_TIMEOUT = 600
+#: A database that is unreachable or dropped the connection (not a wrong query): worth retrying.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+#: Delays (seconds) before the batch task, or the periodic job, runs again after a database error:
+#: 5, 10, 20, then every 30 s, so that what an outage stranded goes out within 30 s of the return.
+DATABASE_BACKOFF = (5, 10, 20, 30)
+#: Retries after database errors (about 14 minutes), after which the next periodic run finds the rows.
+DATABASE_RETRIES = 30
+#: How long at most (seconds) a batch keeps retrying, while the database is unreachable, to record
+#: the « sent » of a message already transferred (:func:`record_retry_budget`).
+RECORD_RETRY_SECONDS = 120
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_SMTP_TIMEOUT = 30
 #: Reminders « J-n » leave at this local time, n days before the event's day.
@@ -154,6 +165,35 @@ STALE_CLAIM_ERROR = "Prise en charge expirée : l'envoi a été interrompu (arr�
 def claim_timeout():
     """Seconds after which a claim left in « sending » is considered abandoned by a crashed worker."""
     return int(getattr(settings, "NOTIFICATIONS_CLAIM_TIMEOUT", DEFAULT_CLAIM_TIMEOUT))
+
+
+def record_retry_budget():
+    """Seconds a batch retries recording a transferred message while the database is unreachable.
+
+    ``RECORD_RETRY_SECONDS`` (120 s: an outage shorter than that duplicates nothing), never more
+    than a fifth of the claim lease: the claim is still ours when the record finally goes in, and
+    the batch ends well within Celery's soft time limit (5 minutes).
+    """
+    return min(RECORD_RETRY_SECONDS, claim_timeout() / 5)
+
+
+def database_backoff(retry):
+    """Seconds to wait before retry number ``retry`` (≥ 1) after database errors in a row."""
+    return DATABASE_BACKOFF[min(max(retry, 1), len(DATABASE_BACKOFF)) - 1]
+
+
+def drop_database_connection():
+    """Close the connection after a database error, so that the next query opens a fresh one.
+
+    Not inside a caller's transaction (``atomic``): closing it would break that transaction,
+    and a query inside it cannot succeed anyway until it is rolled back.
+    """
+    if db_connection.in_atomic_block:
+        return
+    try:
+        db_connection.close()
+    except DatabaseError:  # closing a broken connection must not hide the error being handled
+        logger.debug("Error while closing a broken database connection", exc_info=True)
 
 
 def batch_size():
@@ -947,9 +987,13 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     # flushes cost more than the SMTP transfer itself), and always before the next transfer starts:
     # the duplicate window stays one message.
     unrecorded = None
+    # (pk, token) of the claim being made or held, its message not transferred: given back if the
+    # database fails before the claim is settled (the claim's commit may have gone through).
+    held = None
 
     def record_then_claim(notification=None, token=None):
-        nonlocal unrecorded
+        nonlocal unrecorded, held
+        held = (notification.pk, token) if notification is not None else None
         if unrecorded is None:
             claimed = notification is not None and _claim(notification.pk, token, timezone.now())
         elif notification is None:
@@ -961,7 +1005,15 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
             report.sent.append(unrecorded[0])
             tell(unrecorded[0], "sent")
             unrecorded = None
+        if not claimed:
+            held = None
         return claimed
+
+    def close_smtp():
+        try:
+            connection.close()
+        except Exception:  # closing a dead connection must not hide what happened
+            logger.debug("Error while closing the SMTP connection", exc_info=True)
 
     try:
         for index, (notification, message) in enumerate(to_send):
@@ -980,15 +1032,18 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
                     # a large attachment…) cannot hold back the rest of its batch.
                     logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
                     _release_claim(notification.pk, token)
+                    held = None
                     postponed = [*to_send[index + 1 :], (notification, message)]
                     _postpone(postponed, exc, now, connection_retries, report, tell)
                     break
                 if kind == PERMANENT:
                     _mark_failed(notification.pk, token, error)
+                    held = None
                     report.failed.append(notification)
                     tell(notification, "failed", error)
                     continue
                 retry_at = _release_for_retry(notification, token, error, now)
+                held = None
                 if retry_at is None:
                     report.failed.append(notification)
                     tell(notification, "failed", error)
@@ -999,19 +1054,64 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
             # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
             # records this message as sent) leaves this row « sending »: it is sent again once
             # its claim expires. No other message is transferred in between.
-            unrecorded = (notification, token)
+            unrecorded, held = (notification, token), None
         record_then_claim()
+    except DATABASE_ERRORS:
+        # The database went away mid-batch. The rest of the batch waits for the task's retry, but
+        # what the database must know is written first, retrying while it is unreachable: the
+        # « sent » of the message already transferred (else it would be sent again once its claim
+        # expires), and the claim of one not transferred given back (else it would wait for that).
+        close_smtp()
+        if _settle_after_database_error(unrecorded, held) and unrecorded is not None:
+            report.sent.append(unrecorded[0])
+            tell(unrecorded[0], "sent")
+        unrecorded = None
+        raise
     finally:
-        if unrecorded is not None:  # leaving on an error: record what was sent, if the database allows
+        if unrecorded is not None:  # leaving on another error: record what was sent, if the database allows
             try:
                 record_then_claim()
             except Exception:
                 logger.exception("Could not record a sent notification: it will be sent again")
-        try:
-            connection.close()
-        except Exception:  # closing a dead connection must not hide what happened
-            logger.debug("Error while closing the SMTP connection", exc_info=True)
+        close_smtp()
     return report
+
+
+def _settle_after_database_error(unrecorded, held):
+    """After a database error mid-batch, record ``unrecorded`` as sent and give ``held`` back.
+
+    ``unrecorded`` is ``(notification, token)`` of a message transferred but not recorded,
+    ``held`` is ``(pk, token)`` of a claim perhaps made (its commit may have gone through before
+    the connection broke) for a message not transferred. Both writes are conditional on our
+    token, so repeating them is harmless. They are retried, on a fresh connection each time,
+    for at most :func:`record_retry_budget` seconds (2 s at most between two tries, so they go in
+    within 2 s of the database's return): an outage shorter than that duplicates nothing.
+    Returns whether they went in; if not, the message will be sent again once its claim expires.
+    """
+    if unrecorded is None and held is None:
+        return True
+    deadline = time.monotonic() + record_retry_budget()
+    pause = 0.25
+    while True:
+        drop_database_connection()
+        try:
+            if unrecorded is not None:
+                _mark_sent(unrecorded[0].pk, unrecorded[1])
+            if held is not None:
+                _release_claim(*held)
+            return True
+        except DATABASE_ERRORS:
+            if db_connection.in_atomic_block or time.monotonic() + pause > deadline:
+                if unrecorded is not None:
+                    logger.exception(
+                        "Could not record notification %s as sent: it is sent again once its claim expires",
+                        unrecorded[0].pk,
+                    )
+                else:
+                    logger.exception("Could not give back claim of notification %s: it waits for its lease", held[0])
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 2)
 
 
 def _open_session(connection):

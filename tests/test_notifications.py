@@ -7,6 +7,7 @@ import importlib
 import smtplib
 import socket
 import threading
+import time
 import uuid
 from email import policy as email_policy
 from io import StringIO
@@ -19,7 +20,7 @@ from django.contrib.sessions.models import Session as WebSession
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -416,6 +417,122 @@ def test_reminder_time_and_offsets():
     assert notifications.current_offset(day, [7, 1], now=at(dt.datetime(2030, 3, 19, 8, 0)), deadline=start) == 1
     assert notifications.current_offset(day, [7, 1, 0], now=at(dt.datetime(2030, 3, 20, 9, 0)), deadline=start) == 0
     assert notifications.current_offset(day, [7, 1], now=start, deadline=start) is None
+
+
+# --- Database outages ----------------------------------------------------------------------
+# The database's errors are injected here (the suite also runs on SQLite); a real outage, with a
+# real worker and PostgreSQL refusing connections, is in tests/test_worker_integration.py.
+
+
+def _failing(target, failures, *, after=False):
+    """``target`` raising OperationalError on its first ``failures`` calls; ``after``: once it has run,
+    as when a statement's commit went through but the connection broke before its answer came back."""
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > failures:
+            return target(*args, **kwargs)
+        if after:
+            target(*args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    wrapper.calls = calls
+    return wrapper
+
+
+def _batch_ids():
+    return list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_after_a_transfer_records_it_once_the_database_is_back(programme, smtp, monkeypatch):
+    """The « sent » of a transferred message is retried while the database is away: no duplicate."""
+    users("a", "b", "c")
+    notifications.create_due(now=NOW)
+    # The statement recording a and claiming b fails, then the database refuses two more tries.
+    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
+    mark_sent = _failing(notifications._mark_sent, 2)
+    monkeypatch.setattr(notifications, "_mark_sent", mark_sent)
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    assert mark_sent.calls["n"] == 3  # retried until the database answered
+    assert statuses() == {"a@sink.test": Status.SENT, "b@sink.test": Status.PENDING, "c@sink.test": Status.PENDING}
+    notifications.send_batch(_batch_ids(), now=NOW)  # the task's retry
+    assert sorted(smtp.count_by_recipient().items()) == [("a@sink.test", 1), ("b@sink.test", 1), ("c@sink.test", 1)]
+    assert set(statuses().values()) == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_committed_before_the_connection_broke_is_given_back(programme, smtp, monkeypatch):
+    """The statement recording a and claiming b went through, its answer was lost: b is not left « sending »."""
+    users("a", "b", "c")
+    notifications.create_due(now=NOW)
+    monkeypatch.setattr(
+        notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1, after=True)
+    )
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    rows = {n.recipient.email: n for n in Notification.objects.select_related("recipient")}
+    assert rows["a@sink.test"].status == Status.SENT
+    assert (rows["b@sink.test"].status, rows["b@sink.test"].claim_token, rows["b@sink.test"].attempts) == (
+        Status.PENDING,
+        None,
+        0,
+    )
+    notifications.send_batch(_batch_ids(), now=NOW)
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_is_retried_well_inside_the_claim_lease(programme, smtp, monkeypatch, settings):
+    """A database away for longer than the budget: given up (the message is sent again after its lease)."""
+    assert notifications.record_retry_budget() == 120 < notifications.claim_timeout() / 4
+    settings.NOTIFICATIONS_CLAIM_TIMEOUT = 5  # budget: a fifth of the lease, 1 s
+    users("a", "b")
+    notifications.create_due(now=NOW)
+    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
+    monkeypatch.setattr(notifications, "_mark_sent", _failing(notifications._mark_sent, 1000))
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    assert time.monotonic() - started < 3
+    assert statuses()["a@sink.test"] == Status.SENDING  # its claim expires, then it is sent again
+
+
+def test_the_batch_task_retries_database_errors_with_a_short_backoff(programme, monkeypatch):
+    users("a")
+    notifications.create_due(now=timezone.now())
+    ids = _batch_ids()
+    task, calls = tasks.send_notifications, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    monkeypatch.setattr(notifications, "send_batch", _failing(notifications.send_batch, 1000))
+    kwargs = {}
+    for retries in range(notifications.DATABASE_RETRIES):
+        assert _run_task_as_a_worker(task, [ids], kwargs, retries)
+        kwargs = calls[-1]["kwargs"]
+    assert [call["countdown"] for call in calls[:6]] == [5, 10, 20, 30, 30, 30]
+    assert {call["countdown"] for call in calls} == {5, 10, 20, 30}
+    assert calls[0]["args"] == [ids] and calls[0]["kwargs"] == {"connection_retries": 0, "database_retries": 1}
+    with pytest.raises(OperationalError):  # about 14 minutes later: the periodic job takes over
+        _run_task_as_a_worker(task, [ids], kwargs, notifications.DATABASE_RETRIES)
+    assert Notification.objects.get().status == Status.PENDING
+
+
+def test_the_periodic_job_retries_database_errors(programme, monkeypatch):
+    task, calls = tasks.send_reminders, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    monkeypatch.setattr(notifications, "run", _failing(notifications.run, 1))
+    assert _run_task_as_a_worker(task, [], {}, 0)
+    assert calls[0]["countdown"] == 5
+    assert not _run_task_as_a_worker(task, [], {}, 1)  # the database is back
+
+
+def test_in_process_a_database_error_reaches_the_caller(programme, monkeypatch):
+    """The embedded default runs tasks eagerly: no retry loop in the caller's process."""
+    monkeypatch.setattr(notifications, "send_batch", _failing(notifications.send_batch, 1))
+    with pytest.raises(OperationalError):
+        tasks.send_notifications.delay([1])
 
 
 # --- Celery tasks and beat ------------------------------------------------------------------
