@@ -39,7 +39,12 @@ The database, not the broker, is the source of truth.
    at a time over the batch's open connection), the row is marked sent, on the
    condition that it still carries our claim token — in the same UPDATE that
    claims the next message, so one statement and one commit per message, and
-   always before the next transfer starts.
+   always before the next transfer starts. Should the database be unreachable
+   then (restarted, failed over, connection cut), that record is retried on a
+   fresh connection for up to :func:`record_retry_budget` seconds (120 s, a fifth
+   of the lease: the claim is still ours), and a claim the failed statement may
+   have committed for the next message is given back; then the batch ends and
+   its task retries the rest (:data:`DATABASE_BACKOFF`).
 4. *Recovering.* A claim is a lease of :func:`claim_timeout` seconds (10 minutes
    by default, setting ``NOTIFICATIONS_CLAIM_TIMEOUT``). A worker that crashes
    (SIGKILL, machine lost) between claiming and recording leaves a row in
@@ -49,17 +54,35 @@ The database, not the broker, is the source of truth.
    worker never loses a claim it is still using. Rows of a killed batch that
    were not claimed yet are still « pending »: the next run simply sends them.
 
-THE DUPLICATE WINDOW. The only duplicate that remains possible is a message
-whose SMTP transfer completed (the server answered 250 to DATA) in the instant
-before the worker crashed, before step 3 wrote its « sent » record. Its row is
-left in « sending », the lease expires and the message is sent a second time.
-No protocol can close this window: SMTP has no two-phase commit. It is at most
-one message per worker process that was sending at the crash, and each message
-carries a stable ``Message-ID`` (``<notification.<id>@…>``), which lets mail
-clients and servers that deduplicate on it drop the second copy.
+THE DUPLICATE WINDOW. SMTP has no two-phase commit: between the server taking
+a message and the database recording it there is always a moment, and no
+protocol closes it. These are the only cases that can still send a message
+twice, each at most one message per worker process sending at that moment:
+
+a. the worker dies (SIGKILL, machine lost, Celery's hard time limit) after the
+   server answered 250 to DATA and before step 3's record commits: the row is
+   left « sending », its lease expires and it is sent again;
+b. the SMTP connection breaks after the message's data went out but before the
+   server's 250 came back (a hang-up or a timeout at that very point): the
+   server may have taken it, the batch cannot know, and retries it;
+c. the database stays unreachable for longer than :func:`record_retry_budget`
+   (120 s) right after a transfer: as in (a). An outage shorter than that
+   duplicates nothing;
+d. a worker frozen (a paused VM, SIGSTOP) between claim and record for longer
+   than the lease: its claim is released and another worker sends the message
+   too; equally, a ``NOTIFICATIONS_CLAIM_TIMEOUT`` set shorter than a transfer.
+
+Outside the protocol, restoring a database backup older than some sends makes
+them due again, and « Renvoyer » in the admin sends again on purpose. Each
+message carries a stable ``Message-ID`` (``<notification.<id>@…>``), which lets
+mail clients and servers that deduplicate on it drop a second copy.
 
 Failures
 --------
+* The database unreachable: the Celery tasks (the batch and the periodic job)
+  retry after :data:`DATABASE_BACKOFF` (5, 10, 20, then every 30 s, about 14
+  minutes in all), so that what an outage stranded goes out within 30 s of the
+  database's return; past that, the periodic job finds the rows, still pending.
 * Permanent (a 5xx answer, e.g. 550 unknown recipient): the row becomes
   « échec » with the server's answer in ``last_error``; coordinators see it in
   the admin's email log and can resend it (action « Renvoyer »).
@@ -1052,8 +1075,9 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
                     tell(notification, "retry", error)
                 continue
             # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
-            # records this message as sent) leaves this row « sending »: it is sent again once
-            # its claim expires. No other message is transferred in between.
+            # records this message as sent), or a database away for longer than the record's
+            # retries, leaves this row « sending »: it is sent again once its claim expires.
+            # No other message is transferred in between.
             unrecorded, held = (notification, token), None
         record_then_claim()
     except DATABASE_ERRORS:

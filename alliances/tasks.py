@@ -3,7 +3,8 @@
 Thin by design: they pass ids and call :mod:`alliances.notifications`, where the
 rules live. Every task is idempotent (the database records what was sent), so
 ``acks_late`` redelivery, a retry or two workers running the same chunk never
-send a message twice.
+send a message twice; hence the sending tasks retry database errors (an outage,
+a restart, a failover) instead of leaving their work to the next periodic run.
 
 The beat schedule (django-celery-beat, editable in the admin) is created by the
 migration ``alliances/0004_periodic_tasks``: ``alliances.send_reminders`` every
