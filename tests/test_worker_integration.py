@@ -13,6 +13,8 @@
    else). The batches retry, the message transferred at the cut is recorded once the database is
    back: every reminder goes out within a minute of the return, none twice. The test prints its
    figures.
+4. The SMTP server is down when the batch first connects and back 61 s later: every reminder
+   arrives within 2 minutes of the failure, no attempt charged to any message.
 
 Runs only with a broker and a database that another process can share: ``REDIS_URL`` and a
 PostgreSQL ``DATABASE_URL`` (CI's second run). The worker uses the test database, with data
@@ -356,3 +358,43 @@ def test_a_database_outage_mid_run_strands_nothing_and_duplicates_nothing(start_
     assert duplicates == {}
     assert done_after_return < 60
     assert Notification.objects.filter(status=Notification.Status.SENT).count() == 300
+
+
+SMTP_OUTAGE_SECONDS = 61  # a 60 s outage, and a second for the server to start again
+
+
+def test_a_60_second_smtp_outage_delays_delivery_by_at_most_2_minutes(start_worker, capsys):
+    """The SMTP server is down when the batch first connects and back 61 s later.
+
+    Retries come after 15, 30 and 45 s: delivered 90 s after the failure, no attempt charged.
+    Before, they came after 60 s (still down) then 300 s: 6 minutes."""
+    expected = make_session_with_participants(30)
+    smtp = FakeSMTPServer()  # not listening yet: connections refused
+    try:
+        worker = start_worker(smtp, batch_size=100, claim_timeout=600)
+        run_periodic_job(start_worker.queue)
+        wait_for(
+            lambda: Notification.objects.filter(last_error__gt="").count() == 30,
+            timeout=30,
+            what="the batch to fail on the closed port",
+            workers=[worker],
+        )
+        failed_at = time.monotonic()
+        time.sleep(SMTP_OUTAGE_SECONDS)
+        smtp.start()
+        wait_for(
+            lambda: set(smtp.count_by_recipient()) >= expected,
+            timeout=360,
+            what="every recipient to get the reminder after the SMTP outage",
+            workers=[worker],
+        )
+        delay = time.monotonic() - failed_at
+        time.sleep(2)
+        counts = smtp.count_by_recipient()
+    finally:
+        smtp.stop()
+    with capsys.disabled():
+        print(f"\n[SMTP outage] {SMTP_OUTAGE_SECONDS} s: all 30 delivered {delay:.0f} s after the batch's failure")
+    assert set(counts) == expected and set(counts.values()) == {1}
+    assert delay <= 120
+    assert set(Notification.objects.values_list("status", "attempts")) == {(Notification.Status.SENT, 0)}
