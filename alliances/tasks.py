@@ -37,12 +37,13 @@ def dispatch_to_workers(ids):
     send_notifications.delay_on_commit(list(ids))
 
 
-def retry_after_database_error(task, exc, *, retries, args=(), kwargs=None):
-    """The database is unreachable or dropped the connection: run ``task`` again on a fresh one.
+def raise_database_retry(task, exc, *, retries, args=(), kwargs=None):
+    """The database is unreachable or dropped the connection: raise Celery's retry of ``task``.
 
-    After ``DATABASE_BACKOFF`` (5, 10, 20, then every 30 s), at most ``DATABASE_RETRIES`` times
-    in a row (``retries`` so far); then, or when run in-process (the embedded default), the
-    error is raised: the rows are still in the database, and the next periodic run finds them.
+    Always raises: the retry, on a fresh connection, after ``DATABASE_BACKOFF`` (5, 10, 20,
+    then every 30 s), at most ``DATABASE_RETRIES`` times in a row (``retries`` so far); past
+    that, or run in-process (the embedded default), ``exc`` itself: the rows are still in the
+    database, and the next periodic run finds them.
     """
     notifications.drop_database_connection()
     if task.request.is_eager or retries >= notifications.DATABASE_RETRIES:
@@ -58,7 +59,7 @@ def send_reminders(self):
     try:
         report = notifications.run(dispatch=dispatch_to_workers)
     except notifications.DATABASE_ERRORS as exc:
-        retry_after_database_error(self, exc, retries=self.request.retries)
+        raise_database_retry(self, exc, retries=self.request.retries)
     if report.errors:
         logger.error("Reminder sources failed: %s", report.errors)
     return report.as_dict()
@@ -86,7 +87,7 @@ def send_notifications(self, notification_ids, connection_retries=0, database_re
     try:
         report = notifications.send_batch(notification_ids, connection_retries=connection_retries)
     except notifications.DATABASE_ERRORS as exc:
-        retry_after_database_error(
+        raise_database_retry(
             self,
             exc,
             retries=database_retries,
