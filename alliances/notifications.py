@@ -39,7 +39,12 @@ The database, not the broker, is the source of truth.
    at a time over the batch's open connection), the row is marked sent, on the
    condition that it still carries our claim token — in the same UPDATE that
    claims the next message, so one statement and one commit per message, and
-   always before the next transfer starts.
+   always before the next transfer starts. Should the database be unreachable
+   then (restarted, failed over, connection cut), that record is retried on a
+   fresh connection for up to :func:`record_retry_budget` seconds (120 s, a fifth
+   of the lease: the claim is still ours), and a claim the failed statement may
+   have committed for the next message is given back; then the batch ends and
+   its task retries the rest (:data:`DATABASE_BACKOFF`).
 4. *Recovering.* A claim is a lease of :func:`claim_timeout` seconds (10 minutes
    by default, setting ``NOTIFICATIONS_CLAIM_TIMEOUT``). A worker that crashes
    (SIGKILL, machine lost) between claiming and recording leaves a row in
@@ -49,17 +54,35 @@ The database, not the broker, is the source of truth.
    worker never loses a claim it is still using. Rows of a killed batch that
    were not claimed yet are still « pending »: the next run simply sends them.
 
-THE DUPLICATE WINDOW. The only duplicate that remains possible is a message
-whose SMTP transfer completed (the server answered 250 to DATA) in the instant
-before the worker crashed, before step 3 wrote its « sent » record. Its row is
-left in « sending », the lease expires and the message is sent a second time.
-No protocol can close this window: SMTP has no two-phase commit. It is at most
-one message per worker process that was sending at the crash, and each message
-carries a stable ``Message-ID`` (``<notification.<id>@…>``), which lets mail
-clients and servers that deduplicate on it drop the second copy.
+THE DUPLICATE WINDOW. SMTP has no two-phase commit: between the server taking
+a message and the database recording it there is always a moment, and no
+protocol closes it. These are the only cases that can still send a message
+twice, each at most one message per worker process sending at that moment:
+
+a. the worker dies (SIGKILL, machine lost, Celery's hard time limit) after the
+   server answered 250 to DATA and before step 3's record commits: the row is
+   left « sending », its lease expires and it is sent again;
+b. the SMTP connection breaks after the message's data went out but before the
+   server's 250 came back (a hang-up or a timeout at that very point): the
+   server may have taken it, the batch cannot know, and retries it;
+c. the database stays unreachable for longer than :func:`record_retry_budget`
+   (120 s) right after a transfer: as in (a). An outage shorter than that
+   duplicates nothing;
+d. a worker frozen (a paused VM, SIGSTOP) between claim and record for longer
+   than the lease: its claim is released and another worker sends the message
+   too; equally, a ``NOTIFICATIONS_CLAIM_TIMEOUT`` set shorter than a transfer.
+
+Outside the protocol, restoring a database backup older than some sends makes
+them due again, and « Renvoyer » in the admin sends again on purpose. Each
+message carries a stable ``Message-ID`` (``<notification.<id>@…>``), which lets
+mail clients and servers that deduplicate on it drop a second copy.
 
 Failures
 --------
+* The database unreachable: the Celery tasks (the batch and the periodic job)
+  retry after :data:`DATABASE_BACKOFF` (5, 10, 20, then every 30 s, about 14
+  minutes in all), so that what an outage stranded goes out within 30 s of the
+  database's return; past that, the periodic job finds the rows, still pending.
 * Permanent (a 5xx answer, e.g. 550 unknown recipient): the row becomes
   « échec » with the server's answer in ``last_error``; coordinators see it in
   the admin's email log and can resend it (action « Renvoyer »).
@@ -67,11 +90,18 @@ Failures
   back to « pending » with ``attempts + 1`` and ``due_at`` pushed back along
   :data:`RETRY_BACKOFF`; after :data:`MAX_ATTEMPTS` attempts it becomes
   « échec ».
-* Transient for the connection (server unreachable or disconnected): the batch
-  stops; its remaining messages go back to « pending » with ``due_at`` pushed
-  back, without counting an attempt (the message is not at fault). The Celery
-  task retries them after the same backoff and, should that retry be lost, the
-  periodic job finds them anyway once they are due again.
+* Transient for the connection (server unreachable, refusing the session with
+  421 at its greeting or EHLO, hanging up, timing out, or answering 421 at any
+  point): the batch stops; its remaining messages, and the one being
+  transferred, go back to « pending » with ``due_at`` pushed back along
+  :data:`CONNECTION_BACKOFF` (15 s, 30 s, 45 s… 5 min), without counting an
+  attempt: the server is at fault, not the message. The session is opened up to
+  EHLO before any message is claimed, so a server that refuses sessions never
+  charges the first message of a batch. The message that was being
+  transferred goes last in the retry, so that one which makes the server hang up
+  every time cannot hold back the others. The Celery task retries them after
+  that backoff and, should that retry be lost, the periodic job finds them
+  anyway once they are due again.
 
 Delivery
 --------
@@ -94,6 +124,7 @@ import functools
 import logging
 import re
 import smtplib
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -104,7 +135,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
 from django.core.mail.message import sanitize_address
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -119,12 +150,31 @@ logger = logging.getLogger(__name__)
 
 Status = Notification.Status
 
-#: Delays (seconds) before the next attempt after a transient failure: 1 min, 5 min, 15 min, 30 min.
-#: Every one is far below the broker's visibility timeout (1 hour), as Celery countdowns must be.
+#: Delays (seconds) before the next attempt after a transient failure of one message (a 4xx answer to its
+#: own commands, e.g. 451 greylisting): 1 min, 5 min, 15 min, 30 min; each counts an attempt.
+#: Every delay here is far below the broker's visibility timeout (1 hour), as Celery countdowns must be.
 RETRY_BACKOFF = (60, 300, 900, 1800)
+#: Delays before retrying a batch after a connection-level failure (server unreachable, hanging up, 421):
+#: the server is at fault, not a message, so no attempt is counted, and the first retries come soon. A 60 s
+#: outage then delays delivery by at most 90 s (retries 15, 45 and 90 s after the failure), instead of the
+#: 6 minutes that RETRY_BACKOFF's 60 then 300 s gave; a long outage is probed every 5 minutes.
+CONNECTION_BACKOFF = (15, 30, 45, 60, 120, 300)
+#: Retries in a row after connection-level failures (about 10 minutes in all) before the batch task lets
+#: the periodic job (every 15 minutes) find the rows, which are still pending.
+CONNECTION_RETRIES = len(CONNECTION_BACKOFF)
 #: A message that failed transiently this many times (or whose worker crashed this many times) fails for good.
 MAX_ATTEMPTS = 5
 DEFAULT_CLAIM_TIMEOUT = 600
+#: A database that is unreachable or dropped the connection (not a wrong query): worth retrying.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+#: Delays (seconds) before the batch task, or the periodic job, runs again after a database error:
+#: 5, 10, 20, then every 30 s, so that what an outage stranded goes out within 30 s of the return.
+DATABASE_BACKOFF = (5, 10, 20, 30)
+#: Retries after database errors (about 14 minutes), after which the next periodic run finds the rows.
+DATABASE_RETRIES = 30
+#: How long at most (seconds) a batch keeps retrying, while the database is unreachable, to record
+#: the « sent » of a message already transferred (:func:`record_retry_budget`).
+RECORD_RETRY_SECONDS = 120
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_SMTP_TIMEOUT = 30
 #: Reminders « J-n » leave at this local time, n days before the event's day.
@@ -140,6 +190,35 @@ def claim_timeout():
     return int(getattr(settings, "NOTIFICATIONS_CLAIM_TIMEOUT", DEFAULT_CLAIM_TIMEOUT))
 
 
+def record_retry_budget():
+    """Seconds a batch retries recording a transferred message while the database is unreachable.
+
+    ``RECORD_RETRY_SECONDS`` (120 s: an outage shorter than that duplicates nothing), never more
+    than a fifth of the claim lease: the claim is still ours when the record finally goes in, and
+    the batch ends well within Celery's soft time limit (5 minutes).
+    """
+    return min(RECORD_RETRY_SECONDS, claim_timeout() / 5)
+
+
+def database_backoff(retry):
+    """Seconds to wait before retry number ``retry`` (≥ 1) after database errors in a row."""
+    return DATABASE_BACKOFF[min(max(retry, 1), len(DATABASE_BACKOFF)) - 1]
+
+
+def drop_database_connection():
+    """Close the connection after a database error, so that the next query opens a fresh one.
+
+    Not inside a caller's transaction (``atomic``): closing it would break that transaction,
+    and a query inside it cannot succeed anyway until it is rolled back.
+    """
+    if db_connection.in_atomic_block:
+        return
+    try:
+        db_connection.close()
+    except DatabaseError:  # closing a broken connection must not hide the error being handled
+        logger.debug("Error while closing a broken database connection", exc_info=True)
+
+
 def batch_size():
     """How many notifications one task (one SMTP connection) sends."""
     return max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
@@ -148,6 +227,11 @@ def batch_size():
 def backoff(attempt):
     """Seconds to wait before attempt number ``attempt + 1`` (``attempt`` ≥ 1)."""
     return RETRY_BACKOFF[min(max(attempt, 1), len(RETRY_BACKOFF)) - 1]
+
+
+def connection_backoff(retry):
+    """Seconds to wait before retry number ``retry`` (≥ 1) after connection-level failures in a row."""
+    return CONNECTION_BACKOFF[min(max(retry, 1), len(CONNECTION_BACKOFF)) - 1]
 
 
 # --- Sources: what each app sends ------------------------------------------------------------
@@ -709,6 +793,8 @@ class BatchReport:
     deferred: list = field(default_factory=list)
     retry_ids: list = field(default_factory=list)
     retry_in: int | None = None
+    #: The SMTP connection failed (its retry follows CONNECTION_BACKOFF, not a message's attempts).
+    connection_failed: bool = False
     skipped: int = 0
     connections: int = 0
 
@@ -720,6 +806,7 @@ class BatchReport:
             "deferred": len(self.deferred),
             "retry": len(self.retry_ids),
             "retry_in": self.retry_in,
+            "connection_failed": self.connection_failed,
             "skipped": self.skipped,
         }
 
@@ -814,6 +901,13 @@ def _mark_sent_and_claim(sent, pk, token, now):
     return changed == 1 and Notification.objects.filter(pk=pk, claim_token=token).exists()
 
 
+def _release_claim(pk, token):
+    """Give back a claim whose message was not transferred: pending again, no attempt counted."""
+    Notification.objects.filter(pk=pk, claim_token=token).update(
+        status=Status.PENDING, claim_token=None, claimed_at=None
+    )
+
+
 def _mark_failed(pk, token, error):
     Notification.objects.filter(pk=pk, claim_token=token).update(
         status=Status.FAILED, claim_token=None, attempts=F("attempts") + 1, last_error=error
@@ -858,24 +952,28 @@ def _settle_unsendable(notification, outcome, report):
     return status
 
 
-def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None):
-    """Send the pending, due notifications among ``ids`` over one SMTP connection.
+def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_result=None):
+    """Send the pending, due notifications among ``ids``, in that order, over one SMTP connection.
 
     Each message is claimed right before its transfer and recorded right after
     it (see the module docstring for why this is exactly once but for one
     window). ``on_result(notification, status, error)`` is called after each
     outcome (``send_reminders`` prints them). Returns a :class:`BatchReport`;
     its ``retry_ids`` went back to « pending » after a transient failure and are
-    due again in ``retry_in`` seconds.
+    due again in ``retry_in`` seconds. ``connection_retries`` says how many
+    connection-level failures in a row preceded this batch (the Celery task's
+    retries): it picks the step of :data:`CONNECTION_BACKOFF`.
     """
     now = now or timezone.now()
     report = BatchReport()
-    notifications = list(
-        Notification.objects.filter(pk__in=list(ids), status=Status.PENDING, due_at__lte=now)
-        .select_related("recipient", "programme")
-        .order_by("pk")
+    order = {pk: position for position, pk in enumerate(dict.fromkeys(ids))}
+    notifications = sorted(
+        Notification.objects.filter(pk__in=list(order), status=Status.PENDING, due_at__lte=now).select_related(
+            "recipient", "programme"
+        ),
+        key=lambda notification: order[notification.pk],
     )
-    report.skipped = len(set(ids)) - len(notifications)
+    report.skipped = len(order) - len(notifications)
     if not notifications:
         return report
     with translation.override(settings.LANGUAGE_CODE):
@@ -902,9 +1000,9 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
     if connection is None:
         connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT)
     try:
-        connection.open()
+        _open_session(connection)
     except Exception as exc:
-        _postpone(to_send, exc, now, retry_number, report, tell)
+        _postpone(to_send, exc, now, connection_retries, report, tell)
         return report
     report.connections += 1
     # Sent, but its « sent » record not written yet: written by the same UPDATE as the next claim,
@@ -912,9 +1010,13 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
     # flushes cost more than the SMTP transfer itself), and always before the next transfer starts:
     # the duplicate window stays one message.
     unrecorded = None
+    # (pk, token) of the claim being made or held, its message not transferred: given back if the
+    # database fails before the claim is settled (the claim's commit may have gone through).
+    held = None
 
     def record_then_claim(notification=None, token=None):
-        nonlocal unrecorded
+        nonlocal unrecorded, held
+        held = (notification.pk, token) if notification is not None else None
         if unrecorded is None:
             claimed = notification is not None and _claim(notification.pk, token, timezone.now())
         elif notification is None:
@@ -926,7 +1028,15 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
             report.sent.append(unrecorded[0])
             tell(unrecorded[0], "sent")
             unrecorded = None
+        if not claimed:
+            held = None
         return claimed
+
+    def close_smtp():
+        try:
+            connection.close()
+        except Exception:  # closing a dead connection must not hide what happened
+            logger.debug("Error while closing the SMTP connection", exc_info=True)
 
     try:
         for index, (notification, message) in enumerate(to_send):
@@ -939,39 +1049,106 @@ def send_batch(ids, *, now=None, retry_number=0, connection=None, on_result=None
             except Exception as exc:
                 kind = classify(exc)
                 error = describe_error(exc)
+                if kind == CONNECTION:
+                    # The server's fault, not this message's: no attempt counted. It goes last in the
+                    # retry, so that a message which makes the server hang up every time (a timeout on
+                    # a large attachment…) cannot hold back the rest of its batch.
+                    logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
+                    _release_claim(notification.pk, token)
+                    held = None
+                    postponed = [*to_send[index + 1 :], (notification, message)]
+                    _postpone(postponed, exc, now, connection_retries, report, tell)
+                    break
                 if kind == PERMANENT:
                     _mark_failed(notification.pk, token, error)
+                    held = None
                     report.failed.append(notification)
                     tell(notification, "failed", error)
                     continue
                 retry_at = _release_for_retry(notification, token, error, now)
+                held = None
                 if retry_at is None:
                     report.failed.append(notification)
                     tell(notification, "failed", error)
                 else:
                     _note_retry(report, notification, retry_at, now)
                     tell(notification, "retry", error)
-                if kind == CONNECTION:
-                    logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
-                    _postpone(to_send[index + 1 :], exc, now, retry_number, report, tell)
-                    break
                 continue
             # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
-            # records this message as sent) leaves this row « sending »: it is sent again once
-            # its claim expires. No other message is transferred in between.
-            unrecorded = (notification, token)
+            # records this message as sent), or a database away for longer than the record's
+            # retries, leaves this row « sending »: it is sent again once its claim expires.
+            # No other message is transferred in between.
+            unrecorded, held = (notification, token), None
         record_then_claim()
+    except DATABASE_ERRORS:
+        # The database went away mid-batch. The rest of the batch waits for the task's retry, but
+        # what the database must know is written first, retrying while it is unreachable: the
+        # « sent » of the message already transferred (else it would be sent again once its claim
+        # expires), and the claim of one not transferred given back (else it would wait for that).
+        close_smtp()
+        if _settle_after_database_error(unrecorded, held) and unrecorded is not None:
+            report.sent.append(unrecorded[0])
+            tell(unrecorded[0], "sent")
+        unrecorded = None
+        raise
     finally:
-        if unrecorded is not None:  # leaving on an error: record what was sent, if the database allows
+        if unrecorded is not None:  # leaving on another error: record what was sent, if the database allows
             try:
                 record_then_claim()
             except Exception:
                 logger.exception("Could not record a sent notification: it will be sent again")
-        try:
-            connection.close()
-        except Exception:  # closing a dead connection must not hide what happened
-            logger.debug("Error while closing the SMTP connection", exc_info=True)
+        close_smtp()
     return report
+
+
+def _settle_after_database_error(unrecorded, held):
+    """After a database error mid-batch, record ``unrecorded`` as sent and give ``held`` back.
+
+    ``unrecorded`` is ``(notification, token)`` of a message transferred but not recorded,
+    ``held`` is ``(pk, token)`` of a claim perhaps made (its commit may have gone through before
+    the connection broke) for a message not transferred. Both writes are conditional on our
+    token, so repeating them is harmless. They are retried, on a fresh connection each time,
+    for at most :func:`record_retry_budget` seconds (2 s at most between two tries, so they go in
+    within 2 s of the database's return): an outage shorter than that duplicates nothing.
+    Returns whether they went in; if not, the message will be sent again once its claim expires.
+    """
+    if unrecorded is None and held is None:
+        return True
+    deadline = time.monotonic() + record_retry_budget()
+    pause = 0.25
+    while True:
+        drop_database_connection()
+        try:
+            if unrecorded is not None:
+                _mark_sent(unrecorded[0].pk, unrecorded[1])
+            if held is not None:
+                _release_claim(*held)
+            return True
+        except DATABASE_ERRORS:
+            if db_connection.in_atomic_block or time.monotonic() + pause > deadline:
+                if unrecorded is not None:
+                    logger.exception(
+                        "Could not record notification %s as sent: it is sent again once its claim expires",
+                        unrecorded[0].pk,
+                    )
+                else:
+                    logger.exception("Could not give back claim of notification %s: it waits for its lease", held[0])
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 2)
+
+
+def _open_session(connection):
+    """Open the SMTP connection and its session up to EHLO, before any message is claimed.
+
+    Django's backend connects but leaves EHLO to the first message's transfer (unless TLS
+    or a login needs it first): a server refusing sessions with 421 to EHLO would then be
+    charged to the first message of every batch. Here it is a connection failure.
+    """
+    connection.open()
+    smtp = getattr(connection, "connection", None)
+    if isinstance(connection, SMTPEmailBackend) and smtp is not None:
+        smtp.ehlo_or_helo_if_needed()
 
 
 def _transfer(connection, message):
@@ -999,9 +1176,10 @@ def _note_retry(report, notification, retry_at, now):
     report.retry_in = delay if report.retry_in is None else min(report.retry_in, delay)
 
 
-def _postpone(pairs, exc, now, retry_number, report, tell):
+def _postpone(pairs, exc, now, connection_retries, report, tell):
     """The connection is unusable: these messages wait, without an attempt counted against them."""
-    retry_at = now + dt.timedelta(seconds=backoff(retry_number + 1))
+    report.connection_failed = True
+    retry_at = now + dt.timedelta(seconds=connection_backoff(connection_retries + 1))
     error = describe_error(exc)
     ids = [notification.pk for notification, _message in pairs]
     Notification.objects.filter(pk__in=ids, status=Status.PENDING).update(due_at=retry_at, last_error=error)

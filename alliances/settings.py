@@ -398,10 +398,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     # Plain HTTP is redirected to HTTPS (the proxy says which one it got in X-Forwarded-Proto),
-    # except /healthz: the container healthcheck calls gunicorn directly over plain HTTP.
+    # except /healthz and /readyz: the container healthcheck, a load balancer or a monitoring probe
+    # calls gunicorn directly over plain HTTP.
     # Turned off only for the test suite run with DEBUG off (the test client speaks plain HTTP).
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     # HSTS for one year, subdomains included. A constant, not a variable: lowering it is never the
     # fix for anything, and browsers remember it anyway. No preload: entering the browsers' preload
     # list is a commitment for the whole domain (hard to undo) that the operator of the domain,

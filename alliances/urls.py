@@ -8,7 +8,8 @@ from alliances import portal, views
 
 urlpatterns = [
     path("", portal.landing, name="landing"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),  # liveness
+    path("readyz", views.readyz, name="readyz"),  # readiness (the broker too)
     path("admin/", admin.site.urls),
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),

@@ -28,15 +28,37 @@ def _broker_ok():
         return False
 
 
+def _answer(checks):
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness and readiness for load balancers and docker: 200 when healthy, 503 otherwise."""
+    """Liveness: this process answers and reaches the database. 200 when it does, 503 otherwise.
+
+    What the container's healthcheck and the reverse proxy / load balancer call. The broker is
+    deliberately left out: while Redis is down, pages still work (only background jobs wait), and
+    every instance shares the same Redis, so a check on it would take every instance, hence the
+    whole site, out of the load balancer at once.
+    """
+    return _answer({"database": "ok" if _database_ok() else "error"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness: everything this deployment needs to do all of its work, the broker included.
+
+    For monitoring and for deployment scripts (« is the whole stack up? »), not for routing
+    traffic: see :func:`healthz`. ``broker`` appears only when ``REDIS_URL`` is set (without it,
+    the embedded default runs its jobs in-process).
+    """
     checks = {"database": "ok" if _database_ok() else "error"}
     if settings.REDIS_URL:
         checks["broker"] = "ok" if _broker_ok() else "error"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return _answer(checks)
 
 
 @login_required

@@ -4,6 +4,9 @@ It accepts every message, except for the recipients told to refuse with a
 chosen answer (``451 …`` transient, ``550 …`` permanent, ``421 …`` closing),
 counts the connections it received, and can wait a little before accepting
 each message (a slow server, to kill a worker in the middle of a batch).
+Connection-level failures too: ``refuse_sessions("421 …")`` answers every
+EHLO / HELO with that (an overloaded server), and ``stop()`` then ``start()``
+again is an outage (connections refused) on the same port.
 """
 
 import asyncio
@@ -28,9 +31,22 @@ def free_port():
 class SinkHandler:
     def __init__(self, *, refuse=None, delay=0.0):
         self.refuse = {address.lower(): answer for address, answer in (refuse or {}).items()}
+        self.session_answer = None  # e.g. "421 4.3.2 …": every EHLO / HELO gets it
         self.delay = delay
         self.messages = []  # (recipient, raw bytes)
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if self.session_answer:
+            return [self.session_answer]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        if self.session_answer:
+            return self.session_answer
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.refuse.get(address.lower())
@@ -64,15 +80,22 @@ class FakeSMTPServer:
     def __init__(self, *, refuse=None, delay=0.0):
         self.handler = SinkHandler(refuse=refuse, delay=delay)
         self.port = free_port()
-        self.controller = _CountingController(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = None
+        self._connections = 0  # of the controllers stopped before the current one
 
     def start(self):
+        """Listen (again: after ``stop()``, the same port, messages and counts)."""
+        self.controller = _CountingController(self.handler, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         self.controller.connections = 0  # the controller's own readiness probe is not a client
         return self
 
     def stop(self):
-        self.controller.stop()
+        """Stop listening: connections are refused until ``start()``."""
+        if self.controller is not None:
+            self._connections += self.controller.connections
+            self.controller.stop()
+            self.controller = None
 
     def __enter__(self):
         return self.start()
@@ -82,7 +105,7 @@ class FakeSMTPServer:
 
     @property
     def connections(self):
-        return self.controller.connections
+        return self._connections + (self.controller.connections if self.controller is not None else 0)
 
     @property
     def messages(self):
@@ -100,6 +123,10 @@ class FakeSMTPServer:
 
     def accept(self, address):
         self.handler.refuse.pop(address.lower(), None)
+
+    def refuse_sessions(self, answer):
+        """Answer every EHLO / HELO with ``answer`` (``None``: accept sessions again)."""
+        self.handler.session_answer = answer
 
     def use_in(self, settings):
         """Point Django's email settings (the pytest-django ``settings`` fixture) at this server."""

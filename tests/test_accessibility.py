@@ -48,6 +48,7 @@ pytestmark = [
 # not part of the site's pages (the benchmark page).
 NOT_PAGES = {
     "healthz",
+    "readyz",
     "sessions:ics",
     "sessions:feed",
     "community:resource_download",

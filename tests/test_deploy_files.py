@@ -52,7 +52,8 @@ def test_beat_runs_exactly_once(compose):
 def test_web_healthcheck_calls_healthz_and_allows_its_host(compose):
     web = compose["services"]["web"]
     check = " ".join(web["healthcheck"]["test"])
-    assert "/healthz" in check and "urllib" in check
+    # Liveness: a Redis outage must not mark web unhealthy (the site works without the broker).
+    assert "/healthz" in check and "/readyz" not in check and "urllib" in check
     assert "127.0.0.1:8000" in check
     assert "127.0.0.1" in web["environment"]["ALLOWED_HOSTS"].split(",")
     assert "8000:8000" in web["ports"]
@@ -169,3 +170,12 @@ def test_entrypoint_is_valid_posix_shell():
     result = subprocess.run(["/bin/sh", "-n", str(ENTRYPOINT)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert ENTRYPOINT.read_text().startswith("#!/bin/sh\n")
+
+
+def test_compose_and_ci_say_what_each_health_url_is_for():
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    assert "/healthz is liveness" in compose_text and "/readyz is readiness" in compose_text
+    assert "load balancer" in compose_text
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'get("/healthz") == {"status": "ok", "database": "ok"}' in ci
+    assert 'get("/readyz") == {"status": "ok", "database": "ok", "broker": "ok"}' in ci

@@ -1,4 +1,4 @@
-"""/healthz: what load balancers and docker's healthcheck call."""
+"""/healthz (liveness: docker's healthcheck, the load balancer) and /readyz (readiness: monitoring, deployments)."""
 
 import socket
 
@@ -24,8 +24,11 @@ def redis_reachable(host="127.0.0.1", port=6379):
         return False
 
 
-def test_healthy_without_redis_reports_database_only(client, settings):
-    settings.REDIS_URL = None
+# --- /healthz: liveness (the process and its database) ---------------------------------------
+
+
+def test_healthz_reports_the_database(client, settings):
+    settings.REDIS_URL = REAL_REDIS
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -33,24 +36,52 @@ def test_healthy_without_redis_reports_database_only(client, settings):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_database_failure_gives_503(client, settings, monkeypatch):
-    settings.REDIS_URL = None
+def test_healthz_stays_200_while_only_the_broker_is_down(client, settings):
+    """Pages work without Redis: a load balancer on /healthz must keep the site up."""
+    settings.REDIS_URL = CLOSED_PORT_REDIS
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_database_failure_gives_503(client, settings, monkeypatch):
+    settings.REDIS_URL = CLOSED_PORT_REDIS
     monkeypatch.setattr(views, "_database_ok", lambda: False)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "error"}
 
 
-def test_broker_down_gives_503(client, settings):
+# --- /readyz: readiness (the database and the broker) ----------------------------------------
+
+
+def test_readyz_without_redis_reports_database_only(client, settings):
+    settings.REDIS_URL = None
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_database_failure_gives_503(client, settings, monkeypatch):
+    settings.REDIS_URL = None
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "error"}
+
+
+def test_readyz_broker_down_gives_503(client, settings):
     settings.REDIS_URL = CLOSED_PORT_REDIS
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
 
 
-def test_broker_checked_against_real_redis(client, settings):
+def test_readyz_broker_checked_against_real_redis(client, settings):
     settings.REDIS_URL = REAL_REDIS
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     if redis_reachable():
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
@@ -59,10 +90,10 @@ def test_broker_checked_against_real_redis(client, settings):
         assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
 
 
-def test_database_and_broker_down(client, settings, monkeypatch):
+def test_readyz_database_and_broker_down(client, settings, monkeypatch):
     settings.REDIS_URL = CLOSED_PORT_REDIS
     monkeypatch.setattr(views, "_database_ok", lambda: False)
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "error", "broker": "error"}
 
@@ -71,9 +102,10 @@ def test_database_check_runs_a_real_query():
     assert views._database_ok() is True
 
 
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
-def test_only_get_is_allowed(client, method):
-    response = getattr(client, method)("/healthz")
+def test_only_get_is_allowed(client, method, url):
+    response = getattr(client, method)(url)
     assert response.status_code == 405
     assert response["Allow"] == "GET"
 

@@ -5,7 +5,9 @@ import datetime as dt
 import email as email_lib
 import importlib
 import smtplib
+import socket
 import threading
+import time
 import uuid
 from email import policy as email_policy
 from io import StringIO
@@ -18,7 +20,8 @@ from django.contrib.sessions.models import Session as WebSession
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -271,6 +274,7 @@ def test_a_transient_failure_that_never_ends_fails_after_the_last_attempt(progra
 
 def test_backoff_grows_then_stays_at_its_maximum():
     assert [notifications.backoff(n) for n in range(1, 7)] == [60, 300, 900, 1800, 1800, 1800]
+    assert [notifications.connection_backoff(n) for n in range(1, 9)] == [15, 30, 45, 60, 120, 300, 300, 300]
 
 
 def test_an_unreachable_server_postpones_the_batch_without_counting_attempts(programme, settings):
@@ -279,23 +283,65 @@ def test_an_unreachable_server_postpones_the_batch_without_counting_attempts(pro
     users("a", "b")
     notifications.create_due(now=NOW)
     report = notifications.send_batch(list(Notification.objects.values_list("pk", flat=True)), now=NOW)
-    assert len(report.retry_ids) == 2 and report.retry_in == 60
+    assert len(report.retry_ids) == 2 and report.retry_in == 15 and report.connection_failed
     for row in Notification.objects.all():
         assert (row.status, row.attempts) == (Status.PENDING, 0)
-        assert row.due_at == NOW + dt.timedelta(seconds=60) and row.last_error
+        assert row.due_at == NOW + dt.timedelta(seconds=15) and row.last_error
+
+
+def test_a_server_refusing_sessions_charges_no_message(programme, smtp):
+    """421 to EHLO and HELO (an overloaded server): the first message of the batch is not charged either."""
+    users("a", "b")
+    smtp.refuse_sessions("421 4.3.2 Service temporairement indisponible")
+    report = run_job()
+    assert smtp.messages == [] and smtp.connections == 1
+    assert report.batches == 1
+    for row in Notification.objects.all():
+        assert (row.status, row.attempts) == (Status.PENDING, 0), row.recipient.email
+        assert row.due_at == NOW + dt.timedelta(seconds=15) and "421" in row.last_error
+    smtp.refuse_sessions(None)
+    run_job(NOW + dt.timedelta(seconds=15))
+    assert sorted(rcpt for rcpt, _raw in smtp.messages) == ["a@sink.test", "b@sink.test"]
+    assert {(row.status, row.attempts) for row in Notification.objects.all()} == {(Status.SENT, 0)}
+
+
+def test_a_server_hanging_up_mid_message_charges_no_message(programme, smtp, monkeypatch):
+    """The connection lost during a message's transfer: that message and the rest wait, none charged."""
+    users("a", "b", "c")
+    real_transfer = notifications._transfer
+
+    def hang_up_on_b(connection, message):
+        if message.to == ["b@sink.test"]:
+            connection.connection.sock.shutdown(socket.SHUT_RDWR)  # what a server crash looks like from here
+        real_transfer(connection, message)
+
+    monkeypatch.setattr(notifications, "_transfer", hang_up_on_b)
+    notifications.create_due(now=NOW)
+    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    report = notifications.send_batch(ids, now=NOW)
+    assert [rcpt for rcpt, _raw in smtp.messages] == ["a@sink.test"]
+    rows = {n.recipient.email: n for n in Notification.objects.select_related("recipient")}
+    assert rows["a@sink.test"].status == Status.SENT
+    for email in ("b@sink.test", "c@sink.test"):
+        assert (rows[email].status, rows[email].attempts, rows[email].claim_token) == (Status.PENDING, 0, None)
+    # The message being transferred goes last: one that breaks the connection every time delays only itself.
+    assert report.retry_ids == [rows["c@sink.test"].pk, rows["b@sink.test"].pk]
 
 
 def test_a_connection_closed_mid_batch_postpones_the_rest(programme, smtp):
     users("a", "b", "c")
     smtp.refuse("b@sink.test", "421 4.3.2 Service indisponible, fermeture")
-    report = run_job()
+    notifications.create_due(now=NOW)
+    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    report = notifications.send_batch(ids, now=NOW)
     assert [rcpt for rcpt, _raw in smtp.messages] == ["a@sink.test"]
     rows = {n.recipient.email: n for n in Notification.objects.select_related("recipient")}
     assert rows["a@sink.test"].status == Status.SENT
-    assert (rows["b@sink.test"].status, rows["b@sink.test"].attempts) == (Status.PENDING, 1)
+    # 421 is the server closing the connection, whichever command it answers: nobody's attempt.
+    assert (rows["b@sink.test"].status, rows["b@sink.test"].attempts) == (Status.PENDING, 0)
     assert (rows["c@sink.test"].status, rows["c@sink.test"].attempts) == (Status.PENDING, 0)
-    assert rows["c@sink.test"].due_at > NOW
-    assert sorted(report.as_dict()["errors"]) == []
+    assert rows["c@sink.test"].due_at > NOW and "421" in rows["b@sink.test"].last_error
+    assert report.retry_ids == [rows["c@sink.test"].pk, rows["b@sink.test"].pk]
     smtp.accept("b@sink.test")
     run_job(NOW + dt.timedelta(minutes=2))
     assert sorted(rcpt for rcpt, _raw in smtp.messages) == ["a@sink.test", "b@sink.test", "c@sink.test"]
@@ -373,6 +419,122 @@ def test_reminder_time_and_offsets():
     assert notifications.current_offset(day, [7, 1], now=start, deadline=start) is None
 
 
+# --- Database outages ----------------------------------------------------------------------
+# The database's errors are injected here (the suite also runs on SQLite); a real outage, with a
+# real worker and PostgreSQL refusing connections, is in tests/test_worker_integration.py.
+
+
+def _failing(target, failures, *, after=False):
+    """``target`` raising OperationalError on its first ``failures`` calls; ``after``: once it has run,
+    as when a statement's commit went through but the connection broke before its answer came back."""
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > failures:
+            return target(*args, **kwargs)
+        if after:
+            target(*args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    wrapper.calls = calls
+    return wrapper
+
+
+def _batch_ids():
+    return list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_after_a_transfer_records_it_once_the_database_is_back(programme, smtp, monkeypatch):
+    """The « sent » of a transferred message is retried while the database is away: no duplicate."""
+    users("a", "b", "c")
+    notifications.create_due(now=NOW)
+    # The statement recording a and claiming b fails, then the database refuses two more tries.
+    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
+    mark_sent = _failing(notifications._mark_sent, 2)
+    monkeypatch.setattr(notifications, "_mark_sent", mark_sent)
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    assert mark_sent.calls["n"] == 3  # retried until the database answered
+    assert statuses() == {"a@sink.test": Status.SENT, "b@sink.test": Status.PENDING, "c@sink.test": Status.PENDING}
+    notifications.send_batch(_batch_ids(), now=NOW)  # the task's retry
+    assert sorted(smtp.count_by_recipient().items()) == [("a@sink.test", 1), ("b@sink.test", 1), ("c@sink.test", 1)]
+    assert set(statuses().values()) == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_committed_before_the_connection_broke_is_given_back(programme, smtp, monkeypatch):
+    """The statement recording a and claiming b went through, its answer was lost: b is not left « sending »."""
+    users("a", "b", "c")
+    notifications.create_due(now=NOW)
+    monkeypatch.setattr(
+        notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1, after=True)
+    )
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    rows = {n.recipient.email: n for n in Notification.objects.select_related("recipient")}
+    assert rows["a@sink.test"].status == Status.SENT
+    assert (rows["b@sink.test"].status, rows["b@sink.test"].claim_token, rows["b@sink.test"].attempts) == (
+        Status.PENDING,
+        None,
+        0,
+    )
+    notifications.send_batch(_batch_ids(), now=NOW)
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_is_retried_well_inside_the_claim_lease(programme, smtp, monkeypatch, settings):
+    """A database away for longer than the budget: given up (the message is sent again after its lease)."""
+    assert notifications.record_retry_budget() == 120 < notifications.claim_timeout() / 4
+    settings.NOTIFICATIONS_CLAIM_TIMEOUT = 5  # budget: a fifth of the lease, 1 s
+    users("a", "b")
+    notifications.create_due(now=NOW)
+    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
+    monkeypatch.setattr(notifications, "_mark_sent", _failing(notifications._mark_sent, 1000))
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        notifications.send_batch(_batch_ids(), now=NOW)
+    assert time.monotonic() - started < 3
+    assert statuses()["a@sink.test"] == Status.SENDING  # its claim expires, then it is sent again
+
+
+def test_the_batch_task_retries_database_errors_with_a_short_backoff(programme, monkeypatch):
+    users("a")
+    notifications.create_due(now=timezone.now())
+    ids = _batch_ids()
+    task, calls = tasks.send_notifications, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    monkeypatch.setattr(notifications, "send_batch", _failing(notifications.send_batch, 1000))
+    kwargs = {}
+    for retries in range(notifications.DATABASE_RETRIES):
+        assert _run_task_as_a_worker(task, [ids], kwargs, retries)
+        kwargs = calls[-1]["kwargs"]
+    assert [call["countdown"] for call in calls[:6]] == [5, 10, 20, 30, 30, 30]
+    assert {call["countdown"] for call in calls} == {5, 10, 20, 30}
+    assert calls[0]["args"] == [ids] and calls[0]["kwargs"] == {"connection_retries": 0, "database_retries": 1}
+    with pytest.raises(OperationalError):  # about 14 minutes later: the periodic job takes over
+        _run_task_as_a_worker(task, [ids], kwargs, notifications.DATABASE_RETRIES)
+    assert Notification.objects.get().status == Status.PENDING
+
+
+def test_the_periodic_job_retries_database_errors(programme, monkeypatch):
+    task, calls = tasks.send_reminders, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    monkeypatch.setattr(notifications, "run", _failing(notifications.run, 1))
+    assert _run_task_as_a_worker(task, [], {}, 0)
+    assert calls[0]["countdown"] == 5
+    assert not _run_task_as_a_worker(task, [], {}, 1)  # the database is back
+
+
+def test_in_process_a_database_error_reaches_the_caller(programme, monkeypatch):
+    """The embedded default runs tasks eagerly: no retry loop in the caller's process."""
+    monkeypatch.setattr(notifications, "send_batch", _failing(notifications.send_batch, 1))
+    with pytest.raises(OperationalError):
+        tasks.send_notifications.delay([1])
+
+
 # --- Celery tasks and beat ------------------------------------------------------------------
 
 
@@ -409,9 +571,67 @@ def test_the_batch_task_retries_transient_failures_with_backoff(programme, smtp,
     finally:
         task.pop_request()
     temp = Notification.objects.get(recipient__email="temp@sink.test")
-    assert retries == [{"args": [[temp.pk]], "countdown": 60}]
+    assert retries == [{"args": [[temp.pk]], "kwargs": {"connection_retries": 0}, "countdown": 60}]
     assert (temp.status, temp.attempts) == (Status.PENDING, 1)
     assert [rcpt for rcpt, _raw in smtp.messages] == ["ok@sink.test"]
+
+
+def _run_task_as_a_worker(task, args, kwargs, retries):
+    """Run ``task`` as a worker would (not eagerly); its ``retry`` must have been replaced by the test."""
+    task.push_request(retries=retries, is_eager=False, called_directly=False)
+    try:
+        task.run(*args, **kwargs)
+    except Retry:
+        return True
+    finally:
+        task.pop_request()
+    return False
+
+
+def test_a_60_second_smtp_outage_delays_delivery_by_less_than_2_minutes(programme, smtp, monkeypatch):
+    """The batch task and its retries, one after the other, the clock moved on by each countdown.
+
+    The server goes down as the batch starts and is back 61 s later (a 60 s outage, and a
+    second to restart). Before, the retries came after 60 s (still down) then 300 s: 6 minutes."""
+    users("a", "b", "c")
+    notifications.create_due(now=timezone.now())
+    task, calls = tasks.send_notifications, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    smtp.stop()
+    elapsed, args, kwargs = 0, [list(Notification.objects.values_list("pk", flat=True))], {}
+    for retries in range(20):
+        if elapsed >= 61 and smtp.controller is None:
+            smtp.start()
+        if not _run_task_as_a_worker(task, args, kwargs, retries):
+            break
+        args, kwargs, countdown = calls[-1]["args"], calls[-1].get("kwargs") or {}, calls[-1]["countdown"]
+        elapsed += countdown
+        # The clock moves on by the countdown: what was due then is due now.
+        Notification.objects.update(due_at=F("due_at") - dt.timedelta(seconds=countdown))
+    print("retries after", [call["countdown"] for call in calls], "→ delivered after", elapsed, "s")
+    assert sorted(rcpt for rcpt, _raw in smtp.messages) == ["a@sink.test", "b@sink.test", "c@sink.test"]
+    assert elapsed <= 120
+    assert {(row.status, row.attempts) for row in Notification.objects.all()} == {(Status.SENT, 0)}
+
+
+def test_connection_retries_are_bounded_then_the_periodic_job_takes_over(programme, settings, monkeypatch):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    users("a")
+    notifications.create_due(now=timezone.now())
+    task, calls = tasks.send_notifications, []
+    monkeypatch.setattr(task, "retry", lambda **kwargs: calls.append(kwargs) or Retry())
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    retried = []
+    for n in range(notifications.CONNECTION_RETRIES + 1):
+        Notification.objects.update(due_at=timezone.now())  # the countdown has passed
+        retried.append(_run_task_as_a_worker(task, [ids], {"connection_retries": n}, n))
+    assert retried == [True] * notifications.CONNECTION_RETRIES + [False]
+    assert [call["kwargs"]["connection_retries"] for call in calls] == list(
+        range(1, notifications.CONNECTION_RETRIES + 1)
+    )
+    row = Notification.objects.get()
+    assert (row.status, row.attempts) == (Status.PENDING, 0)  # the periodic job finds it when due
 
 
 def test_in_process_a_transient_failure_waits_for_the_next_run(programme, smtp):

@@ -187,6 +187,7 @@ MARKERS = {
 }
 NO_DATA = {
     "healthz",
+    "readyz",
     "accounts:invitation_accept",
     "accounts:password_change",
     "accounts:password_change_done",
@@ -297,7 +298,7 @@ def measures(django_db_setup, django_db_blocker, tmp_path_factory):
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
-        REDIS_URL="",  # healthz checks the database only
+        REDIS_URL="",  # readyz checks the database only
     )
     with django_db_blocker.unblock(), overrides, transaction.atomic():
         generate_scale_data(SMALL, SEED)

@@ -60,18 +60,21 @@ PROBE = (
 def test_production_values(tmp_path):
     result = manage(tmp_path, "shell", "-c", PROBE, **PRODUCTION)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == ('[true, 31536000, true, false, true, true, ["^healthz$"], 7200]')
+    assert result.stdout.strip().splitlines()[-1] == (
+        '[true, 31536000, true, false, true, true, ["^healthz$", "^readyz$"], 7200]'
+    )
 
 
 @pytest.mark.django_db
 def test_plain_http_is_redirected_to_https_except_healthz(client, settings):
     settings.SECURE_SSL_REDIRECT = True
-    settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     settings.REDIS_URL = None
     login = client.get(reverse("accounts:login"))
     assert login.status_code == 301
     assert login.url.startswith("https://")
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     # Behind the proxy, a request it received over HTTPS is not redirected.
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert client.get(reverse("accounts:login"), headers={"x-forwarded-proto": "https"}).status_code == 200

@@ -99,6 +99,7 @@ RULES = {
         coordinator=to("admin:index"),  # a coordinator is staff: the admin is their space
     ),
     "healthz": everyone(OK),
+    "readyz": everyone(OK),
     # --- Accounts ---------------------------------------------------------------------------
     "accounts:login": rule(anon=OK, owner=to("landing"), committee=to("landing"), coordinator=to("landing")),
     "accounts:logout": everyone(NOT_ALLOWED),  # POST only: a link cannot log anyone out
@@ -253,7 +254,7 @@ def test_enumeration_sees_nested_patterns_and_skips_the_admin():
 def world(db, settings):
     """An edition with networks A and B (one participant each), everything of A that a URL names,
     another edition with its participant, a committee member and a coordinator of the edition."""
-    settings.REDIS_URL = ""  # healthz checks the database only
+    settings.REDIS_URL = ""  # readyz checks the database only
     now = timezone.now()
     edition = factories.ProgrammeFactory()
     enrolment_a = factories.EnrolmentFactory(programme=edition, share_inventory=True)

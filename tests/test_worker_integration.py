@@ -7,6 +7,14 @@
    expired: no message is missing, and at most one is duplicated — the one that was in flight
    at the kill (see THE DUPLICATE WINDOW in ``alliances/notifications.py``). The test prints
    how many duplicates it saw.
+3. PostgreSQL goes away for 45 s in the middle of a run: the worker's connections are
+   terminated and new ones refused, for the test database only (``ALLOW_CONNECTIONS false`` and
+   ``pg_terminate_backend`` from an admin connection; the server itself keeps running for everyone
+   else). The batches retry, the message transferred at the cut is recorded once the database is
+   back: every reminder goes out within a minute of the return, none twice. The test prints its
+   figures.
+4. The SMTP server is down when the batch first connects and back 61 s later: every reminder
+   arrives within 2 minutes of the failure, no attempt charged to any message.
 
 Runs only with a broker and a database that another process can share: ``REDIS_URL`` and a
 PostgreSQL ``DATABASE_URL`` (CI's second run). The worker uses the test database, with data
@@ -155,7 +163,7 @@ def start_worker(transactional_db, tmp_path, celery_to_workers):
     queue = f"alliances-test-{uuid.uuid4().hex[:8]}"
     workers = []
 
-    def start(smtp, *, batch_size):
+    def start(smtp, *, batch_size, claim_timeout=CLAIM_TIMEOUT):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "worker_settings",
@@ -165,7 +173,7 @@ def start_worker(transactional_db, tmp_path, celery_to_workers):
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or "integration-test-only-secret-key-0123456789",
-            "TEST_NOTIFICATIONS_CLAIM_TIMEOUT": str(CLAIM_TIMEOUT),
+            "TEST_NOTIFICATIONS_CLAIM_TIMEOUT": str(claim_timeout),
             "TEST_NOTIFICATIONS_BATCH_SIZE": str(batch_size),
             "TEST_CELERY_QUEUE": queue,
         }
@@ -257,3 +265,136 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_the_mess
     assert sum(duplicates.values()) <= 1
     assert set(duplicates) <= {email.lower() for email in in_flight}
     assert Notification.objects.filter(status=Notification.Status.SENT).count() == 300
+
+
+class DatabaseOutage:
+    """The test database unreachable for the worker, PostgreSQL itself left running for everyone else.
+
+    From an admin connection to the ``postgres`` database: new connections to the test database are
+    refused (``ALLOW_CONNECTIONS false``) and its backends terminated, except this test process's own
+    (kept, so that the test can look at the rows afterwards; it runs no query during the outage).
+    """
+
+    def __init__(self):
+        import psycopg2
+
+        self.name = connection.settings_dict["NAME"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.own_pid = cursor.fetchone()[0]
+        parts = urlsplit(DATABASE_URL)
+        self.admin = psycopg2.connect(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=parts.username,
+            password=parts.password,
+            dbname="postgres",
+        )
+        self.admin.autocommit = True
+
+    def _run(self, sql, params=()):
+        with self.admin.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def start(self):
+        self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+        terminated = self._run(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> %s",
+            [self.name, self.own_pid],
+        )
+        return len(terminated)
+
+    def end(self):
+        self._run(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+
+    def close(self):
+        self.end()
+        self.admin.close()
+
+
+OUTAGE_SECONDS = 45
+
+
+def test_a_database_outage_mid_run_strands_nothing_and_duplicates_nothing(start_worker, capsys):
+    expected = make_session_with_participants(300)
+    outage = DatabaseOutage()
+    try:
+        with FakeSMTPServer(delay=0.03) as smtp:
+            # 3 batches, 2 sending at once; the default claim lease (600 s), as in production.
+            worker = start_worker(smtp, batch_size=100, claim_timeout=600)
+            run_periodic_job(start_worker.queue)
+            wait_for(lambda: len(smtp.messages) >= 40, timeout=90, what="the run to be under way", workers=[worker])
+            terminated = outage.start()
+            cut_at = time.monotonic()
+            delivered_at_cut = len(smtp.messages)
+            time.sleep(OUTAGE_SECONDS)
+            delivered_during = len(smtp.messages) - delivered_at_cut
+            outage.end()
+            back_at = time.monotonic()
+            wait_for(
+                lambda: set(smtp.count_by_recipient()) >= expected,
+                timeout=120,
+                what="every recipient to get the reminder after the outage",
+                workers=[worker],
+            )
+            done_after_return = time.monotonic() - back_at
+            time.sleep(3)  # anything extra would arrive now
+            counts = smtp.count_by_recipient()
+    finally:
+        outage.close()
+
+    duplicates = {email: count - 1 for email, count in counts.items() if count > 1}
+    with capsys.disabled():  # reported in every run, not only when the test fails
+        print(
+            f"\n[database outage] {OUTAGE_SECONDS} s, {terminated} backend(s) terminated, after "
+            f"{delivered_at_cut} of 300 messages; {delivered_during} transferred during the outage "
+            f"(in flight at the cut); stranded at the return: {300 - delivered_at_cut - delivered_during}; "
+            f"all delivered {done_after_return:.1f} s after the return "
+            f"({time.monotonic() - cut_at:.0f} s after the cut); duplicates: {sum(duplicates.values())}"
+        )
+    assert delivered_at_cut + delivered_during < 300, "the run ended before the outage: slow the sink down"
+    assert expected - set(counts) == set(), "missing messages"
+    assert duplicates == {}
+    assert done_after_return < 60
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == 300
+
+
+SMTP_OUTAGE_SECONDS = 61  # a 60 s outage, and a second for the server to start again
+
+
+def test_a_60_second_smtp_outage_delays_delivery_by_at_most_2_minutes(start_worker, capsys):
+    """The SMTP server is down when the batch first connects and back 61 s later.
+
+    Retries come after 15, 30 and 45 s: delivered 90 s after the failure, no attempt charged.
+    Before, they came after 60 s (still down) then 300 s: 6 minutes."""
+    expected = make_session_with_participants(30)
+    smtp = FakeSMTPServer()  # not listening yet: connections refused
+    try:
+        worker = start_worker(smtp, batch_size=100, claim_timeout=600)
+        run_periodic_job(start_worker.queue)
+        wait_for(
+            lambda: Notification.objects.filter(last_error__gt="").count() == 30,
+            timeout=30,
+            what="the batch to fail on the closed port",
+            workers=[worker],
+        )
+        failed_at = time.monotonic()
+        time.sleep(SMTP_OUTAGE_SECONDS)
+        smtp.start()
+        wait_for(
+            lambda: set(smtp.count_by_recipient()) >= expected,
+            timeout=360,
+            what="every recipient to get the reminder after the SMTP outage",
+            workers=[worker],
+        )
+        delay = time.monotonic() - failed_at
+        time.sleep(2)
+        counts = smtp.count_by_recipient()
+    finally:
+        smtp.stop()
+    with capsys.disabled():
+        print(f"\n[SMTP outage] {SMTP_OUTAGE_SECONDS} s: all 30 delivered {delay:.0f} s after the batch's failure")
+    assert set(counts) == expected and set(counts.values()) == {1}
+    assert delay <= 120
+    assert set(Notification.objects.values_list("status", "attempts")) == {(Notification.Status.SENT, 0)}
