@@ -13,13 +13,25 @@ migration ``alliances/0009_report_watchdog_periodic_task``): see
 
 from celery import shared_task
 
+from alliances import notifications
 from alliances.documents import report_recover_stale, report_render
+from alliances.tasks import raise_database_retry
 
 
-@shared_task(bind=True, name="alliances.render_report")
+@shared_task(bind=True, name="alliances.render_report", max_retries=notifications.DATABASE_RETRIES)
 def render_report(self, report_id, force=False):
-    """Render one report to PDF; returns its final status (or None when it was deleted meanwhile)."""
-    report = report_render(report_id, force=force, task_id=self.request.id or "")
+    """Render one report to PDF; returns its final status (or None when it was deleted meanwhile).
+
+    The database gone (an outage, a restart) is retried like the sending tasks' (5, 10, 20, then
+    every 30 s): a retry keeps its task id, so it takes over its own claim when the outage came
+    mid-render, within the claim's attempts; the report never waits for the watchdog.
+    """
+    try:
+        report = report_render(
+            report_id, force=force, task_id=self.request.id or "", raise_database_errors=not self.request.is_eager
+        )
+    except notifications.DATABASE_ERRORS as exc:
+        raise_database_retry(self, exc, retries=self.request.retries, args=[report_id], kwargs={"force": force})
     return report.status if report is not None else None
 
 

@@ -54,7 +54,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -70,6 +70,8 @@ PRINT_STYLESHEET = "css/print.css"
 # How many times the deliveries of one task may claim the same report: a redelivery (same task id) takes
 # its dead predecessor's claim over, but a document that kills its worker each time must end « échec ».
 MAX_RENDER_ATTEMPTS = 3
+# The database unreachable or its connection lost: retried by the worker's task, not a document failure.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 # Keys of Report.parameters written by the pipeline itself, never by a kind's parameters.
 RESERVED_PARAMETERS = frozenset({"title", "snapshot"})
 
@@ -331,10 +333,14 @@ def report_claim(report_id: int, *, force: bool = False, task_id: str = ""):
     return now if won else None
 
 
-def report_render(report_id: int, *, force: bool = False, task_id: str = "") -> Report | None:
+def report_render(
+    report_id: int, *, force: bool = False, task_id: str = "", raise_database_errors: bool = False
+) -> Report | None:
     """Render a report to PDF and store it; idempotent (a READY report is left alone unless ``force``).
 
-    ``task_id``: the Celery task's id, so that its redelivery recognises its own claim. Returns the
+    ``task_id``: the Celery task's id, so that its redelivery recognises its own claim.
+    ``raise_database_errors``: a worker's task retries them; in-process (the embedded default)
+    they are recorded as a failure like any other, for the coordinator to see. Returns the
     report as it ends (READY, FAILED, or untouched when another worker holds it or it was already
     done), or None when it no longer exists.
     """
@@ -357,6 +363,10 @@ def report_render(report_id: int, *, force: bool = False, task_id: str = "") -> 
         if kind.snapshot is not None:
             parameters["snapshot"] = kind.snapshot(context)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the report, for the coordinator to see
+        if raise_database_errors and isinstance(exc, DATABASE_ERRORS):
+            # The database went away mid-render: not the document's fault. The worker's task retries
+            # with the same task id and takes this claim over, instead of showing « échec ».
+            raise
         logger.exception("Rendering report %s (%s) failed", report_id, report.kind)
         Report.objects.filter(pk=report_id, started_at=claimed_at).update(
             status=Report.Status.FAILED, error=failure_message(exc)[:2000], finished_at=timezone.now()

@@ -16,8 +16,9 @@ import threading
 
 import pytest
 from celery._state import _set_task_join_will_block
+from celery.exceptions import Retry
 from django.core.files.base import ContentFile
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -78,6 +79,54 @@ def test_the_celery_task_passes_its_id(programme):
     assert render_report.apply(args=[report.pk], task_id="the-message-id").get() == READY
     report.refresh_from_db()
     assert report.task_id == "the-message-id"
+
+
+def _database_lost_once(monkeypatch):
+    """The database goes away once, in the middle of the next render (after its claim)."""
+    calls = {"n": 0}
+    real = documents.render_document
+
+    def render(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "render_document", render)
+
+
+def test_a_database_outage_mid_render_is_retried_by_the_worker_and_takes_its_claim_over(programme, monkeypatch):
+    report = new_report(programme)
+    _database_lost_once(monkeypatch)
+    retries = []
+    monkeypatch.setattr(render_report, "retry", lambda **kwargs: retries.append(kwargs) or Retry())
+    # As a worker runs it (not eagerly): the outage is not the document's fault, no « échec ».
+    render_report.push_request(id="the-message-id", retries=0, is_eager=False, called_directly=False)
+    try:
+        with pytest.raises(Retry):
+            render_report.run(report.pk)
+    finally:
+        render_report.pop_request()
+    assert [(call["args"], call["countdown"]) for call in retries] == [([report.pk], 5)]
+    report.refresh_from_db()
+    assert (report.status, report.task_id, report.error) == (RUNNING, "the-message-id", "")
+    # Celery's retry keeps the task id: the retry takes its own claim over at once and renders.
+    render_report.push_request(id="the-message-id", retries=1, is_eager=False, called_directly=False)
+    try:
+        assert render_report.run(report.pk) == READY
+    finally:
+        render_report.pop_request()
+    report.refresh_from_db()
+    assert report.attempts == 2
+
+
+def test_in_process_a_database_error_mid_render_is_recorded_as_a_failure(programme, monkeypatch):
+    """The embedded default renders in the request's process: no retry loop there, the report says why."""
+    report = new_report(programme)
+    _database_lost_once(monkeypatch)
+    assert render_report.delay(report.pk).get() == FAILED
+    report.refresh_from_db()
+    assert report.error.startswith("OperationalError")
 
 
 def test_a_document_that_kills_every_worker_ends_in_echec(programme):
