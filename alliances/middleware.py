@@ -55,3 +55,23 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"  # the unread body must not be taken for the next request
             return response
         return self.get_response(request)
+
+
+class RejectNulCharactersMiddleware:
+    """Answer 400 to a URL whose path or query string holds a NUL character (``%00``).
+
+    No legitimate link carries one, and PostgreSQL refuses it in any string it is sent (« A
+    string literal cannot contain NUL »): without this, every filter, search or lookup fed
+    from the query string would turn such a URL into a 500, on PostgreSQL only. Forms sent by
+    POST need nothing here: Django's form fields refuse a NUL with a field error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

@@ -215,6 +215,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything looks up a value taken from the URL (the session renewal above only reads the session).
+    "alliances.middleware.RejectNulCharactersMiddleware",
     "alliances.session_activity.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view or CSRF check reads the body; after the language, user and messages the page needs.
