@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_scoping import (
+    ChoiceListFilter,
     ProgrammeScopedAdmin,
     ProgrammeScopedAdminMixin,
     ScopedTabularInline,
@@ -75,7 +76,7 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UserEditionFilter(admin.SimpleListFilter):
+class UserEditionFilter(ChoiceListFilter):
     """People taking part in an edition, as participant or committee member."""
 
     title = _("édition")
