@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, SHORT_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme
 
 
@@ -69,11 +70,11 @@ class Enrolment(models.Model):
     )
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("réseau"))
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.SOLICITED)
-    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    refusal_reason = LimitedTextField(_("motif du refus"), blank=True, max_length=SHORT_TEXT)
     solicited_on = models.DateField(_("sollicité le"), null=True, blank=True)
     decided_on = models.DateField(_("décision le"), null=True, blank=True)
     launch_meeting_on = models.DateField(_("bilatérale de lancement le"), null=True, blank=True)
-    launch_meeting_notes = models.TextField(_("notes de la bilatérale de lancement"), blank=True)
+    launch_meeting_notes = LimitedTextField(_("notes de la bilatérale de lancement"), blank=True, max_length=LONG_TEXT)
     share_inventory = models.BooleanField(
         _("inventaire partagé avec la promotion"),
         default=False,
@@ -280,7 +281,7 @@ class Partnership(models.Model):
         _("année de début"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True, max_length=TEXT)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -343,7 +344,7 @@ class Obstacle(models.Model):
         Enrolment, on_delete=models.CASCADE, related_name="obstacles", verbose_name=_("candidature")
     )
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
-    description = models.TextField(_("description"))
+    description = LimitedTextField(_("description"), max_length=TEXT)
     severity = models.PositiveSmallIntegerField(_("importance"), choices=Severity.choices, default=Severity.MEDIUM)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
@@ -366,7 +367,7 @@ class Roadmap(models.Model):
         Enrolment, on_delete=models.CASCADE, related_name="roadmap", verbose_name=_("candidature")
     )
     title = models.CharField(_("titre"), max_length=200, blank=True)
-    ambition = models.TextField(_("ambition"), blank=True)
+    ambition = LimitedTextField(_("ambition"), blank=True, max_length=TEXT)
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -391,7 +392,7 @@ class RoadmapAction(models.Model):
         Roadmap, on_delete=models.CASCADE, related_name="actions", verbose_name=_("feuille de route")
     )
     title = models.CharField(_("action"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     owner = models.ForeignKey(
         Participant,
         on_delete=models.SET_NULL,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, SHORT_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme, Theme
 from alliances.uploads import FileValidator, RandomUploadTo
 from networks.models import Enrolment, Participant
@@ -27,8 +28,8 @@ class Session(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"))
     code = models.CharField(_("code"), max_length=10, help_text=_("Par exemple : S1."))
     title = models.CharField(_("intitulé"), max_length=200)
-    theory = models.TextField(_("apports théoriques"), blank=True)
-    applied_work = models.TextField(_("travail applicatif"), blank=True)
+    theory = LimitedTextField(_("apports théoriques"), blank=True, max_length=LONG_TEXT)
+    applied_work = LimitedTextField(_("travail applicatif"), blank=True, max_length=LONG_TEXT)
     topic = models.CharField(
         _("sujet d'approfondissement"),
         max_length=250,
@@ -99,7 +100,7 @@ class InspiringMeeting(models.Model):
     speaker_kind = models.CharField(_("type d'intervenant"), max_length=30, choices=SpeakerKind.choices)
     speaker = models.CharField(_("intervenant"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
 
     class Meta:
         verbose_name = _("rencontre inspirante")
@@ -129,7 +130,7 @@ class Registration(models.Model):
         Participant, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("participant")
     )
     rsvp = models.CharField(_("réponse"), max_length=20, choices=Rsvp.choices, default=Rsvp.INVITED)
-    rsvp_comment = models.TextField(_("commentaire"), blank=True)
+    rsvp_comment = LimitedTextField(_("commentaire"), blank=True, max_length=SHORT_TEXT)
     responded_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
     attendance = models.CharField(_("présence"), max_length=20, choices=Attendance.choices, blank=True)
 
@@ -178,7 +179,7 @@ class Resource(models.Model):
         Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources", verbose_name=_("thématique")
     )
     title = models.CharField(_("titre"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     url = models.URLField(_("lien"), blank=True)
     file = models.FileField(
         _("fichier"),
@@ -226,7 +227,7 @@ class TopicProposal(models.Model):
         Session, on_delete=models.CASCADE, related_name="topic_proposals", verbose_name=_("session")
     )
     title = models.CharField(_("sujet"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     proposed_by = models.ForeignKey(
         Participant,
         on_delete=models.SET_NULL,
@@ -318,8 +319,12 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("coordinateur"),
     )
-    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
-    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+    private_notes = LimitedTextField(
+        _("notes internes"), blank=True, max_length=LONG_TEXT, help_text=_("Visibles des seuls coordinateurs.")
+    )
+    shared_summary = LimitedTextField(
+        _("synthèse partagée"), blank=True, max_length=LONG_TEXT, help_text=_("Visible du réseau.")
+    )
 
     class Meta:
         verbose_name = _("suivi individuel")
@@ -350,8 +355,12 @@ class FieldVisit(models.Model):
         related_name="+",
         verbose_name=_("coordinateur"),
     )
-    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
-    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+    private_notes = LimitedTextField(
+        _("notes internes"), blank=True, max_length=LONG_TEXT, help_text=_("Visibles des seuls coordinateurs.")
+    )
+    shared_summary = LimitedTextField(
+        _("synthèse partagée"), blank=True, max_length=LONG_TEXT, help_text=_("Visible du réseau.")
+    )
 
     class Meta:
         verbose_name = _("visite terrain")
@@ -373,7 +382,7 @@ class Announcement(models.Model):
         Programme, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("édition")
     )
     title = models.CharField(_("titre"), max_length=200)
-    body = models.TextField(_("texte"))
+    body = LimitedTextField(_("texte"), max_length=LONG_TEXT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
