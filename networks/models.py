@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -432,3 +433,22 @@ class RoadmapAction(models.Model):
             raise ValidationError({"owner": _("Le responsable doit être un participant de ce réseau.")})
         if self.done_on and self.status != self.Status.DONE:
             raise ValidationError({"done_on": _("Seule une action réalisée a une date de réalisation.")})
+        if self.due_on and self.roadmap_id:
+            programme = self.roadmap.enrolment.programme
+            if self.due_on < programme.starts_on:
+                raise ValidationError(
+                    {
+                        "due_on": ValidationError(
+                            _(
+                                "L'échéance (%(due)s) précède le début de l'édition « %(edition)s », le %(starts)s : "
+                                "choisissez une date à partir de ce jour."
+                            ),
+                            code="due_before_edition",
+                            params={
+                                "due": date_format(self.due_on),
+                                "edition": programme.name,
+                                "starts": date_format(programme.starts_on),
+                            },
+                        )
+                    }
+                )

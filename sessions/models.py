@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -80,6 +81,34 @@ class Session(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.title}"
+
+    def clean(self):
+        super().clean()
+        if not self.programme_id:
+            return
+        programme = self.programme
+        errors = {}
+        for name in ("starts_at", "ends_at"):
+            moment = getattr(self, name)
+            if moment is None:
+                continue
+            day = timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+            if not programme.starts_on <= day <= programme.ends_on:
+                errors[name] = ValidationError(
+                    _(
+                        "Une session se tient pendant son édition : « %(edition)s » va du %(starts)s au %(ends)s, "
+                        "et cette date (%(day)s) en sort."
+                    ),
+                    code="outside_edition",
+                    params={
+                        "edition": programme.name,
+                        "starts": date_format(programme.starts_on),
+                        "ends": date_format(programme.ends_on),
+                        "day": date_format(day),
+                    },
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_past(self):

@@ -6,6 +6,7 @@ any writer (a CHECK on the column). A session is held within its edition's dates
 action is not due before its edition starts: refused with a message naming the edition's dates.
 """
 
+import datetime as dt
 from html import unescape
 
 import pytest
@@ -13,9 +14,12 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from alliances.fields import LimitedTextField
-from networks.models import Partnership
+from networks import services
+from networks.models import Partnership, RoadmapAction
+from sessions.models import Session
 from tests import factories
 from tests.factories_networks import network_with_work
 
@@ -144,3 +148,74 @@ def _inline_management(page):
                     data[inline_form.add_prefix(name)] = getattr(value, "pk", value)
             data[f"{formset.formset.prefix}-{index}-id"] = inline_form.instance.pk
     return data
+
+
+# --- Dates within the edition -----------------------------------------------------------------------
+
+
+def _aware(*args):
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def test_a_session_outside_its_edition_is_refused_naming_the_dates(programme):
+    # The factory's edition runs from 1 July 2017 to 31 December 2018.
+    session = factories.SessionFactory.build(
+        programme=programme, starts_at=_aware(2019, 1, 10, 9), ends_at=_aware(2019, 1, 10, 17)
+    )
+    with pytest.raises(ValidationError) as error:
+        session.full_clean()
+    message = error.value.message_dict["starts_at"][0]
+    assert message == (
+        f"Une session se tient pendant son édition : « {programme.name} » va du 1 juillet 2017 au "
+        "31 décembre 2018, et cette date (10 janvier 2019) en sort."
+    )
+    assert "ends_at" in error.value.message_dict
+
+    session.starts_at, session.ends_at = _aware(2018, 12, 31, 9), _aware(2018, 12, 31, 17)
+    session.full_clean()  # the edition's last day is within it
+    session.starts_at = _aware(2017, 6, 30, 9)
+    with pytest.raises(ValidationError, match="30 juin 2017"):
+        session.full_clean()
+
+
+def test_the_admin_refuses_a_session_outside_its_edition(client, coordinator, programme):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:programme_sessions_session_add"),
+        {
+            "programme": programme.pk,
+            "number": 5,
+            "code": "S5",
+            "title": "Webinaire",
+            "starts_at_0": "2019-02-01",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2019-02-01",
+            "ends_at_1": "12:00",
+            "inspiring_meeting-TOTAL_FORMS": 0,
+            "inspiring_meeting-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert "va du 1 juillet 2017 au 31 décembre 2018, et cette date (1 février 2019) en sort." in page
+    assert not Session.objects.filter(code="S5").exists()
+
+
+def test_an_action_due_before_the_edition_starts_is_refused(network):
+    enrolment, _people = network
+    roadmap = services.roadmap_get_or_create(enrolment=enrolment)
+    with pytest.raises(ValidationError) as error:
+        services.roadmap_action_create(roadmap=roadmap, title="Trop tôt", due_on=dt.date(2017, 6, 30), status="todo")
+    assert error.value.message_dict["due_on"] == [
+        f"L'échéance (30 juin 2017) précède le début de l'édition « {enrolment.programme.name} », le 1 juillet 2017 : "
+        "choisissez une date à partir de ce jour."
+    ]
+    services.roadmap_action_create(roadmap=roadmap, title="Le premier jour", due_on=dt.date(2017, 7, 1), status="todo")
+
+
+def test_the_portal_form_refuses_an_action_due_before_the_edition(client_member, network):
+    payload = {"title": "Cartographier les mécènes", "due_on": "2016-09-30", "status": "todo"}
+    response = client_member.post(reverse("networks:action_add"), payload)
+    assert response.status_code == 200
+    assert "L'échéance (30 septembre 2016) précède le début de l'édition" in unescape(response.content.decode())
+    assert not RoadmapAction.objects.filter(title="Cartographier les mécènes").exists()
