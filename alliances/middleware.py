@@ -51,9 +51,9 @@ class RequestSizeLimitMiddleware:
                 "max": settings.UPLOAD_MAX_REQUEST_SIZE,
                 "max_file": settings.UPLOAD_MAX_FILE_SIZE,
             }
-            response = render(request, "413.html", context, status=413)
-            response["Connection"] = "close"  # the unread body must not be taken for the next request
-            return response
+            # No "Connection: close" here: WSGI forbids hop-by-hop headers to applications; the
+            # server (gunicorn, runserver) discards or closes on the unread body itself.
+            return render(request, "413.html", context, status=413)
         return self.get_response(request)
 
 
