@@ -9,10 +9,12 @@ Django's ``TextField`` passes ``max_length`` to its form field only: model valid
   (actuellement 300000). », and the textarea its ``maxlength``;
 * model validation: a ``MaxLengthValidator``, as ``CharField`` has, so the services'
   ``full_clean()`` refuses it with the same message;
-* the database: a CHECK on the column (``LENGTH(column) <= max_length``, in characters on
-  SQLite and PostgreSQL alike), the mechanism Django uses for positive integers, so that
-  ``bulk_create()``, ``update()`` and any other writer are held too. The check costs a length
-  computation per written row, nothing on reads.
+* the database: a check constraint on each such column (``LENGTH(column) <= max_length``, in
+  characters on SQLite and PostgreSQL alike), named ``<app>_<model>_<field>_len`` and added to
+  its model's ``Meta.constraints`` by the field itself (simple_history's copies too), so that ``bulk_create()``, ``update()`` and any other writer are held too. The
+  check costs a length computation per written row, nothing on reads. (Not Django's column
+  checks, ``db_check()``: a migration altering a column only compares those of the built-in
+  types, so PostgreSQL would never get it; a named constraint is migrated like any other.)
 
 The limits are generous for what people write (a note, a description, minutes): they are
 there to refuse a pasted file or a script, not to make anyone shorten a real text.
@@ -20,6 +22,9 @@ there to refuse a pasted file or a script, not to make anyone shorten a real tex
 
 from django.core import validators
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 #: A comment, a reason: a few sentences.
 SHORT_TEXT = 1_000
@@ -38,6 +43,17 @@ class LimitedTextField(models.TextField):
         super().__init__(*args, max_length=max_length, **kwargs)
         self.validators.append(validators.MaxLengthValidator(self.max_length))
 
-    def db_check(self, connection):
-        # format_map, not **: the parameters quote the column name on access of its "qn_" key.
-        return "LENGTH({qn_column}) <= {max_length}".format_map(self.db_type_parameters(connection))
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if cls._meta.abstract:
+            return  # each concrete model gets its own copy of the field, and its constraint
+        constraint = models.CheckConstraint(
+            condition=LessThanOrEqual(Length(name), self.max_length),
+            # Unique in the database, under PostgreSQL's 63 characters for the project's names.
+            name=f"{cls._meta.app_label}_{cls._meta.model_name}_{name}_len",
+            violation_error_message=_("Ce texte est trop long."),
+        )
+        # A new list: Options may hold the Meta class's own list object. The migrations read a model's
+        # constraints only when its Meta declared some (``original_attrs``): declared here for them.
+        cls._meta.constraints = [*cls._meta.constraints, constraint]
+        cls._meta.original_attrs["constraints"] = cls._meta.constraints

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,6 +78,18 @@ def test_full_clean_refuses_a_300000_character_note(programme):
     assert error.value.message_dict["notes"] == [
         "Assurez-vous que cette valeur comporte au plus 5000 caractères (actuellement 300000)."
     ]
+
+
+def test_every_limited_column_has_its_check_constraint_in_the_database():
+    """Read back from the database (SQLite or PostgreSQL), not from the models."""
+    missing = []
+    with connection.cursor() as cursor:
+        for model, field in LIMITED:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            name = f"{model._meta.app_label}_{model._meta.model_name}_{field.name}_len"
+            if not constraints.get(name, {}).get("check"):
+                missing.append(name)
+    assert not missing, missing
 
 
 def test_the_database_refuses_a_text_past_the_limit_from_any_writer(programme):
