@@ -166,7 +166,12 @@ class SessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Session
 
-    programme = factory.SubFactory(ProgrammeFactory)
+    # An edition of its own runs around today, so that the default session (in two weeks) lies within it.
+    programme = factory.SubFactory(
+        ProgrammeFactory,
+        starts_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60)),
+        ends_on=factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=300)),
+    )
     number = factory.Sequence(lambda n: n + 1)
     code = factory.LazyAttribute(lambda o: f"S{o.number}")
     title = factory.Sequence(lambda n: f"Session {n}")
