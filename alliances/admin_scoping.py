@@ -49,7 +49,8 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, models
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
@@ -162,19 +163,67 @@ def validating_changelist(changelist_class):
     return type(f"Validating{changelist_class.__name__}", (ValidatingChangeListMixin, changelist_class), {})
 
 
-def validate_every_changelist(site):
-    """Give the libraries' admins registered on ``site`` (auth, Celery beat, axes) the same changelist.
+_INVALID = object()
 
-    The project's admins get it from :class:`ProgrammeScopedAdminMixin`; the others are
-    registered by their packages, so their instance's ``get_changelist`` is wrapped once the
-    registry is complete (``CoreConfig.ready()``).
+
+def _initial_value(field, value):
+    """``value`` (text, or a list for a many-to-many) as ``field`` holds it, or ``_INVALID``."""
+    values = value if isinstance(value, list) else [value]
+    base = field.target_field if field.is_relation else field
+    try:
+        converted = [base.to_python(item) for item in values]
+    except (ValidationError, ValueError, TypeError, OverflowError, OSError):
+        # OSError: django-timezone-field (Celery beat's schedules) opens the zone file a name gives,
+        # and a 300-character name is « File name too long ».
+        return _INVALID
+    if isinstance(base, models.IntegerField):
+        low, high = connection.ops.integer_field_range(base.get_internal_type())
+        for number in converted:
+            if number is not None and ((low is not None and number < low) or (high is not None and number > high)):
+                return _INVALID  # the widgets would look it up: an overflow in the database
+    return converted if isinstance(value, list) else converted[0]
+
+
+def clean_initial_data(model, initial):
+    """The add form's initial values taken from the URL (``?programme=3``) that the fields can hold.
+
+    Django hands them to the widgets as text: a select or an autocomplete looks ``abc`` (or a
+    20-digit id) up in the database, a date-time widget calls ``.date()`` on the text — a 500.
+    Each value is converted as its model field would (``to_python()``, an id within the
+    database's integers); one that does not convert is dropped, and the form starts empty there.
+    """
+    cleaned = {}
+    for name, value in initial.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not getattr(field, "concrete", False):
+            cleaned[name] = value  # not a column: the form ignores it, or its own field decides
+            continue
+        converted = _initial_value(field, value)
+        if converted is not _INVALID:
+            cleaned[name] = converted
+    return cleaned
+
+
+def harden_library_admins(site):
+    """Give the libraries' admins registered on ``site`` (auth, Celery beat, axes) the same checks.
+
+    The project's admins get the validating changelist and the cleaned initial data from
+    :class:`ProgrammeScopedAdminMixin`; the others are registered by their packages, so their
+    instance's methods are wrapped once the registry is complete (``CoreConfig.ready()``).
     """
     for model_admin in site._registry.values():
         if isinstance(model_admin, ProgrammeScopedAdminMixin):
             continue
-        original = model_admin.get_changelist
-        model_admin.get_changelist = lambda request, original=original, **kwargs: validating_changelist(
-            original(request, **kwargs)
+        changelist = model_admin.get_changelist
+        model_admin.get_changelist = lambda request, changelist=changelist, **kwargs: validating_changelist(
+            changelist(request, **kwargs)
+        )
+        initial_data = model_admin.get_changeform_initial_data
+        model_admin.get_changeform_initial_data = lambda request, initial_data=initial_data, model=model_admin.model: (
+            clean_initial_data(model, initial_data(request))
         )
 
 
@@ -354,7 +403,7 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
             return False
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        initial = clean_initial_data(self.model, super().get_changeform_initial_data(request))
         for field_name in self.coordinator_user_fields:
             initial.setdefault(field_name, request.user.pk)
         if self.get_programme_path() == "programme" and not is_superuser(request):

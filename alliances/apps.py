@@ -11,6 +11,6 @@ class CoreConfig(AppConfig):
         # django.contrib.admin, first of INSTALLED_APPS, has discovered every admin.py by now.
         from django.contrib import admin
 
-        from alliances.admin_scoping import validate_every_changelist
+        from alliances.admin_scoping import harden_library_admins
 
-        validate_every_changelist(admin.site)
+        harden_library_admins(admin.site)
