@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances.admin_scoping import (
+    ChoiceListFilter,
     ProgrammeScopedAdmin,
     ProgrammeScopedAdminMixin,
     ScopedTabularInline,
@@ -80,7 +81,7 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class UserEditionFilter(admin.SimpleListFilter):
+class UserEditionFilter(ChoiceListFilter):
     """People taking part in an edition, as participant or committee member."""
 
     title = _("édition")

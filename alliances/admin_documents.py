@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances.admin_scoping import ProgrammeScopedAdmin, is_superuser
+from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin, is_superuser
 from alliances.documents import (
     DocumentError,
     awaited,
@@ -36,7 +36,7 @@ REFRESH_SECONDS = 5
 PENDING = (Report.Status.PENDING, Report.Status.RUNNING)
 
 
-class KindFilter(admin.SimpleListFilter):
+class KindFilter(ChoiceListFilter):
     title = gettext_lazy("document")
     parameter_name = "kind"
 

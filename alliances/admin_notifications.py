@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances import notifications
-from alliances.admin_scoping import ProgrammeScopedAdmin
+from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin
 from alliances.models import Notification
 from alliances.tasks import dispatch_to_workers
 
@@ -32,7 +32,7 @@ def kind_label(kind):
     return f"{label} (J-{days})" if days else label
 
 
-class KindFilter(admin.SimpleListFilter):
+class KindFilter(ChoiceListFilter):
     """By family (« rappel de session »…), whatever the offset (J-7, J-1)."""
 
     title = _("type")
@@ -47,7 +47,7 @@ class KindFilter(admin.SimpleListFilter):
         return queryset.filter(Q(kind=self.value()) | Q(kind__startswith=f"{self.value()}:"))
 
 
-class ErrorFilter(admin.SimpleListFilter):
+class ErrorFilter(ChoiceListFilter):
     title = _("incident")
     parameter_name = "incident"
 

@@ -29,21 +29,28 @@ What the mixin does with the path:
   refuses an object of another edition;
 * relation filters of the changelist only offer values present in the scoped
   queryset (``RelatedOnlyFieldListFilter``), so they do not leak other editions;
-* inlines apply the same filtering and permissions.
+* inlines apply the same filtering and permissions;
+* the project's own list filters derive from :class:`ChoiceListFilter`, which takes only a
+  value it offers (a system check, ``alliances.E003``, refuses any other ``SimpleListFilter``):
+  a hand-edited ``?edition=abc`` is a redirect to the plain list, never a 500.
 
 Row-level access relies on ``get_queryset``, as Django's admin fetches every
 object through it; ``has_*_permission`` therefore answers per model, cheaply
 (one query per request, cached on the request, whatever the number of calls).
 """
 
+import functools
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, models
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
@@ -111,6 +118,113 @@ def coordinators_queryset(request, queryset=None):
         return queryset.none()
     coordinating = get_user_model()._default_manager.filter(programmes_coordinated__in=sorted(ids)).values("pk")
     return queryset.filter(pk__in=coordinating)
+
+
+class ChoiceListFilter(admin.SimpleListFilter):
+    """A ``SimpleListFilter`` that accepts only one of the values it offers (its ``lookups()``).
+
+    Its value comes from the query string, and ``queryset()`` hands it to the ORM as it is
+    (``programme=self.value()``): text where an id is expected, an id past the database's
+    integers or an edition the user does not coordinate would raise there, or filter on
+    something not offered. Refused up front with Django's ``IncorrectLookupParameters``,
+    which the changelist answers as for its own filters: a redirect to the plain list
+    (``?e=1``). The lookups are computed for the sidebar anyway: the check costs no query.
+    """
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        value = self.value()
+        if value is not None and value not in {str(lookup) for lookup, _title in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"{self.parameter_name}={value!r} is not one of the filter's choices.")
+
+
+class ValidatingChangeListMixin:
+    """Turn the parameter errors Django's changelist lets through into ``IncorrectLookupParameters``.
+
+    Django parses the date hierarchy's ``__year/__month/__day`` with ``int()`` and ``datetime()``
+    and catches only part of what they raise: a year of 20 digits (``OverflowError``) or 9999
+    without a month (``ValueError`` building the end of the year) end in a 500. Every other bad
+    value of a filter is already an ``IncorrectLookupParameters`` there: the admin redirects to
+    the plain list (``?e=1``).
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+@functools.cache
+def validating_changelist(changelist_class):
+    """``changelist_class`` with :class:`ValidatingChangeListMixin` (one class per original)."""
+    if issubclass(changelist_class, ValidatingChangeListMixin):
+        return changelist_class
+    return type(f"Validating{changelist_class.__name__}", (ValidatingChangeListMixin, changelist_class), {})
+
+
+_INVALID = object()
+
+
+def _initial_value(field, value):
+    """``value`` (text, or a list for a many-to-many) as ``field`` holds it, or ``_INVALID``."""
+    values = value if isinstance(value, list) else [value]
+    base = field.target_field if field.is_relation else field
+    try:
+        converted = [base.to_python(item) for item in values]
+    except (ValidationError, ValueError, TypeError, OverflowError, OSError):
+        # OSError: django-timezone-field (Celery beat's schedules) opens the zone file a name gives,
+        # and a 300-character name is « File name too long ».
+        return _INVALID
+    if isinstance(base, models.IntegerField):
+        low, high = connection.ops.integer_field_range(base.get_internal_type())
+        for number in converted:
+            if number is not None and ((low is not None and number < low) or (high is not None and number > high)):
+                return _INVALID  # the widgets would look it up: an overflow in the database
+    return converted if isinstance(value, list) else converted[0]
+
+
+def clean_initial_data(model, initial):
+    """The add form's initial values taken from the URL (``?programme=3``) that the fields can hold.
+
+    Django hands them to the widgets as text: a select or an autocomplete looks ``abc`` (or a
+    20-digit id) up in the database, a date-time widget calls ``.date()`` on the text — a 500.
+    Each value is converted as its model field would (``to_python()``, an id within the
+    database's integers); one that does not convert is dropped, and the form starts empty there.
+    """
+    cleaned = {}
+    for name, value in initial.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not getattr(field, "concrete", False):
+            cleaned[name] = value  # not a column: the form ignores it, or its own field decides
+            continue
+        converted = _initial_value(field, value)
+        if converted is not _INVALID:
+            cleaned[name] = converted
+    return cleaned
+
+
+def harden_library_admins(site):
+    """Give the libraries' admins registered on ``site`` (auth, Celery beat, axes) the same checks.
+
+    The project's admins get the validating changelist and the cleaned initial data from
+    :class:`ProgrammeScopedAdminMixin`; the others are registered by their packages, so their
+    instance's methods are wrapped once the registry is complete (``CoreConfig.ready()``).
+    """
+    for model_admin in site._registry.values():
+        if isinstance(model_admin, ProgrammeScopedAdminMixin):
+            continue
+        changelist = model_admin.get_changelist
+        model_admin.get_changelist = lambda request, changelist=changelist, **kwargs: validating_changelist(
+            changelist(request, **kwargs)
+        )
+        initial_data = model_admin.get_changeform_initial_data
+        model_admin.get_changeform_initial_data = lambda request, initial_data=initial_data, model=model_admin.model: (
+            clean_initial_data(model, initial_data(request))
+        )
 
 
 class _ProgrammeScopingBase:
@@ -216,14 +330,35 @@ class _ProgrammeScopingBase:
             ]
         return []
 
+    def _check_list_filters(self):
+        unchecked = [
+            entry.__qualname__
+            for entry in getattr(self, "list_filter", ())
+            if isinstance(entry, type)
+            and issubclass(entry, admin.SimpleListFilter)
+            and not issubclass(entry, ChoiceListFilter)
+        ]
+        return [
+            checks.Error(
+                f"{type(self).__qualname__}.list_filter: {name} must derive from ChoiceListFilter, "
+                "so that a value it does not offer is refused instead of reaching the database.",
+                obj=type(self),
+                id="alliances.E003",
+            )
+            for name in unchecked
+        ]
+
     def check(self, **kwargs):
-        return [*super().check(**kwargs), *self._check_programme_scope()]
+        return [*super().check(**kwargs), *self._check_programme_scope(), *self._check_list_filters()]
 
 
 class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
     """Mixin for a ``ModelAdmin`` whose objects belong to an edition (see module docstring)."""
 
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return validating_changelist(super().get_changelist(request, **kwargs))
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -268,7 +403,7 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
             return False
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+        initial = clean_initial_data(self.model, super().get_changeform_initial_data(request))
         for field_name in self.coordinator_user_fields:
             initial.setdefault(field_name, request.user.pk)
         if self.get_programme_path() == "programme" and not is_superuser(request):

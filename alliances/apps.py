@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "alliances"
     label = "alliances"
     verbose_name = _("Programme")
+
+    def ready(self):
+        # django.contrib.admin, first of INSTALLED_APPS, has discovered every admin.py by now.
+        from django.contrib import admin
+
+        from alliances.admin_scoping import harden_library_admins
+
+        harden_library_admins(admin.site)

@@ -17,6 +17,8 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliances.fields import LONG_TEXT, TEXT, LimitedTextField
+
 
 def normalise_email(address):
     """The one spelling of an account's address: stripped and lower-cased.
@@ -174,7 +176,7 @@ class Programme(models.Model):
 
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=LONG_TEXT)
     sponsors = models.CharField(
         _("porteurs"), max_length=300, blank=True, help_text=_("Par exemple : Ministère, Le RAMEAU.")
     )
@@ -203,9 +205,10 @@ class Programme(models.Model):
         validators=[validate_day_offsets],
         help_text=_("Nombre de jours avant chaque réunion de comité, séparés par des virgules."),
     )
-    email_introduction = models.TextField(
+    email_introduction = LimitedTextField(
         _("introduction des e-mails"),
         blank=True,
+        max_length=TEXT,
         help_text=_("Texte placé en tête des e-mails envoyés aux participants de cette édition."),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -344,7 +347,7 @@ class Theme(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="themes", verbose_name=_("édition"))
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     title = models.CharField(_("intitulé"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
 
     class Meta:
         verbose_name = _("thématique")

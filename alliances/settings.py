@@ -219,8 +219,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything looks up a value taken from the URL (the session renewal above only reads the session).
+    "alliances.middleware.RejectNulCharactersMiddleware",
     "alliances.session_activity.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view or CSRF check reads the body; after the language, user and messages the page needs.
+    "alliances.middleware.RequestSizeLimitMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -289,6 +293,21 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Uploads (alliances/uploads.py) -------------------------------------------------
+
+# A file past this is no longer stored, only counted, and its form says it is too big
+# (FileValidator's default limit is the same 10 MB).
+UPLOAD_MAX_FILE_SIZE = 10 * 1024 * 1024
+# A request declaring a longer body is answered 413 before its body is read. The reverse proxy
+# should refuse the same (nginx: client_max_body_size 20m). Between the two limits the body is
+# read and thrown away, so the form comes back with its message rather than an error page.
+UPLOAD_MAX_REQUEST_SIZE = env_int("UPLOAD_MAX_REQUEST_SIZE", 20 * 1024 * 1024, minimum=UPLOAD_MAX_FILE_SIZE)
+FILE_UPLOAD_HANDLERS = [
+    "alliances.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Users -------------------------------------------------------------------------
 

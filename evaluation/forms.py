@@ -6,10 +6,10 @@ from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import Question
+from evaluation.models import Answer, Question
 
 SCALE_CHOICES = [(value, str(value)) for value in range(1, 6)]
-TEXT_MAX_LENGTH = 5000
+TEXT_MAX_LENGTH = Answer._meta.get_field("text").max_length  # the model and the database hold it too
 
 
 def field_name(question):

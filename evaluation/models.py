@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme
 from networks.models import Enrolment, Participant
 from sessions.models import Registration, Session
@@ -89,7 +90,7 @@ class Questionnaire(models.Model):
     )
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("titre"), max_length=250)
-    introduction = models.TextField(_("introduction"), blank=True)
+    introduction = LimitedTextField(_("introduction"), blank=True, max_length=TEXT)
     session = models.ForeignKey(
         Session,
         on_delete=models.CASCADE,
@@ -223,8 +224,11 @@ class Question(models.Model):
     text = models.CharField(_("question"), max_length=500)
     help_text = models.CharField(_("aide"), max_length=500, blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SCALE)
-    choices = models.TextField(
-        _("choix proposés"), blank=True, help_text=_("Un choix par ligne, pour les questions à choix.")
+    choices = LimitedTextField(
+        _("choix proposés"),
+        blank=True,
+        max_length=TEXT,
+        help_text=_("Un choix par ligne, pour les questions à choix."),
     )
     required = models.BooleanField(_("obligatoire"), default=True)
     competency = models.ForeignKey(
@@ -334,7 +338,7 @@ class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("réponse"))
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
     value = models.PositiveSmallIntegerField(_("note"), null=True, blank=True)
-    text = models.TextField(_("texte"), blank=True)
+    text = LimitedTextField(_("texte"), blank=True, max_length=TEXT)
     selected = models.JSONField(_("choix retenus"), default=list, blank=True)
 
     history = HistoricalRecords()
@@ -407,7 +411,7 @@ class Finding(models.Model):
     )
     kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("intitulé"), max_length=250)
-    body = models.TextField(_("développement"), blank=True)
+    body = LimitedTextField(_("développement"), blank=True, max_length=LONG_TEXT)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     evidence_questionnaire = models.ForeignKey(
         Questionnaire,

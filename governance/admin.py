@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
-from alliances.admin_scoping import ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
+from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
 from governance.admin_actions import invite_committee_members
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance, Organisation
 from governance.selectors import OPEN_STATUSES, overdue_q
@@ -183,7 +183,7 @@ class MeetingAttendanceAdmin(ProgrammeScopedAdmin):
     autocomplete_fields = ("meeting", "member")
 
 
-class DecisionFollowUpFilter(admin.SimpleListFilter):
+class DecisionFollowUpFilter(ChoiceListFilter):
     title = _("suivi")
     parameter_name = "suivi"
 

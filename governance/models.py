@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, MINUTES_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme
 
 
@@ -50,7 +51,7 @@ class Committee(models.Model):
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("nom"), max_length=200)
-    mission = models.TextField(_("mission"), blank=True)
+    mission = LimitedTextField(_("mission"), blank=True, max_length=TEXT)
 
     class Meta:
         verbose_name = _("comité")
@@ -140,8 +141,8 @@ class Meeting(models.Model):
     held_on = models.DateField(_("date"))
     starts_at = models.TimeField(_("heure"), null=True, blank=True)
     location = models.CharField(_("lieu"), max_length=250, blank=True)
-    agenda = models.TextField(_("ordre du jour"), blank=True)
-    minutes = models.TextField(_("compte rendu"), blank=True)
+    agenda = LimitedTextField(_("ordre du jour"), blank=True, max_length=LONG_TEXT)
+    minutes = LimitedTextField(_("compte rendu"), blank=True, max_length=MINUTES_TEXT)
 
     class Meta:
         verbose_name = _("réunion")
@@ -212,7 +213,7 @@ class Decision(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("réunion"))
     title = models.CharField(_("décision"), max_length=250)
-    description = models.TextField(_("précisions"), blank=True)
+    description = LimitedTextField(_("précisions"), blank=True, max_length=TEXT)
     owner = models.CharField(_("responsable"), max_length=200, blank=True)
     due_on = models.DateField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.OPEN)

@@ -88,7 +88,7 @@ class ParticipantImportForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if file.size > MAX_BYTES:
+        if file.size > MAX_BYTES or getattr(file, "oversized", False):
             raise forms.ValidationError(_("Le fichier dépasse 1 Mo : découpez-le en plusieurs fichiers."))
         return file
 

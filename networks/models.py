@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, SHORT_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme, activated_accounts
 
 
@@ -70,11 +72,11 @@ class Enrolment(models.Model):
     )
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("réseau"))
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.SOLICITED)
-    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    refusal_reason = LimitedTextField(_("motif du refus"), blank=True, max_length=SHORT_TEXT)
     solicited_on = models.DateField(_("sollicité le"), null=True, blank=True)
     decided_on = models.DateField(_("décision le"), null=True, blank=True)
     launch_meeting_on = models.DateField(_("bilatérale de lancement le"), null=True, blank=True)
-    launch_meeting_notes = models.TextField(_("notes de la bilatérale de lancement"), blank=True)
+    launch_meeting_notes = LimitedTextField(_("notes de la bilatérale de lancement"), blank=True, max_length=LONG_TEXT)
     share_inventory = models.BooleanField(
         _("inventaire partagé avec la promotion"),
         default=False,
@@ -446,7 +448,7 @@ class Partnership(models.Model):
         _("année de début"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True, max_length=TEXT)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -509,7 +511,7 @@ class Obstacle(models.Model):
         Enrolment, on_delete=models.CASCADE, related_name="obstacles", verbose_name=_("candidature")
     )
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
-    description = models.TextField(_("description"))
+    description = LimitedTextField(_("description"), max_length=TEXT)
     severity = models.PositiveSmallIntegerField(_("importance"), choices=Severity.choices, default=Severity.MEDIUM)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
@@ -532,7 +534,7 @@ class Roadmap(models.Model):
         Enrolment, on_delete=models.CASCADE, related_name="roadmap", verbose_name=_("candidature")
     )
     title = models.CharField(_("titre"), max_length=200, blank=True)
-    ambition = models.TextField(_("ambition"), blank=True)
+    ambition = LimitedTextField(_("ambition"), blank=True, max_length=TEXT)
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
     history = HistoricalRecords()
@@ -557,7 +559,7 @@ class RoadmapAction(models.Model):
         Roadmap, on_delete=models.CASCADE, related_name="actions", verbose_name=_("feuille de route")
     )
     title = models.CharField(_("action"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     owner = models.ForeignKey(
         Participant,
         on_delete=models.SET_NULL,
@@ -597,3 +599,22 @@ class RoadmapAction(models.Model):
             raise ValidationError({"owner": _("Le responsable doit être un participant de ce réseau.")})
         if self.done_on and self.status != self.Status.DONE:
             raise ValidationError({"done_on": _("Seule une action réalisée a une date de réalisation.")})
+        if self.due_on and self.roadmap_id:
+            programme = self.roadmap.enrolment.programme
+            if self.due_on < programme.starts_on:
+                raise ValidationError(
+                    {
+                        "due_on": ValidationError(
+                            _(
+                                "L'échéance (%(due)s) précède le début de l'édition « %(edition)s », le %(starts)s : "
+                                "choisissez une date à partir de ce jour."
+                            ),
+                            code="due_before_edition",
+                            params={
+                                "due": date_format(self.due_on),
+                                "edition": programme.name,
+                                "starts": date_format(programme.starts_on),
+                            },
+                        )
+                    }
+                )

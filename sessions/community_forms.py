@@ -19,6 +19,7 @@ class TopicProposalForm(forms.Form):
     description = forms.CharField(
         label=_("Pourquoi ce sujet ?"),
         required=False,
+        max_length=TopicProposal._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -26,7 +26,7 @@ class RsvpForm(forms.Form):
     comment = forms.CharField(
         label=_("Commentaire (facultatif)"),
         required=False,
-        max_length=1000,
+        max_length=Registration._meta.get_field("rsvp_comment").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Par exemple : arrivée en retard, besoin d'accessibilité, remplacement par votre binôme."),
     )

@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from alliances.fields import LONG_TEXT, SHORT_TEXT, TEXT, LimitedTextField
 from alliances.models import Programme, Theme
 from alliances.uploads import FileValidator, RandomUploadTo
 from networks.models import Enrolment, Participant
@@ -27,8 +29,8 @@ class Session(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"))
     code = models.CharField(_("code"), max_length=10, help_text=_("Par exemple : S1."))
     title = models.CharField(_("intitulé"), max_length=200)
-    theory = models.TextField(_("apports théoriques"), blank=True)
-    applied_work = models.TextField(_("travail applicatif"), blank=True)
+    theory = LimitedTextField(_("apports théoriques"), blank=True, max_length=LONG_TEXT)
+    applied_work = LimitedTextField(_("travail applicatif"), blank=True, max_length=LONG_TEXT)
     topic = models.CharField(
         _("sujet d'approfondissement"),
         max_length=250,
@@ -80,6 +82,34 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.code} — {self.title}"
 
+    def clean(self):
+        super().clean()
+        if not self.programme_id:
+            return
+        programme = self.programme
+        errors = {}
+        for name in ("starts_at", "ends_at"):
+            moment = getattr(self, name)
+            if moment is None:
+                continue
+            day = timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+            if not programme.starts_on <= day <= programme.ends_on:
+                errors[name] = ValidationError(
+                    _(
+                        "Une session se tient pendant son édition : « %(edition)s » va du %(starts)s au %(ends)s, "
+                        "et cette date (%(day)s) en sort."
+                    ),
+                    code="outside_edition",
+                    params={
+                        "edition": programme.name,
+                        "starts": date_format(programme.starts_on),
+                        "ends": date_format(programme.ends_on),
+                        "day": date_format(day),
+                    },
+                )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_past(self):
         return self.ends_at is not None and self.ends_at < timezone.now()
@@ -99,7 +129,7 @@ class InspiringMeeting(models.Model):
     speaker_kind = models.CharField(_("type d'intervenant"), max_length=30, choices=SpeakerKind.choices)
     speaker = models.CharField(_("intervenant"), max_length=200, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
 
     class Meta:
         verbose_name = _("rencontre inspirante")
@@ -129,7 +159,7 @@ class Registration(models.Model):
         Participant, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("participant")
     )
     rsvp = models.CharField(_("réponse"), max_length=20, choices=Rsvp.choices, default=Rsvp.INVITED)
-    rsvp_comment = models.TextField(_("commentaire"), blank=True)
+    rsvp_comment = LimitedTextField(_("commentaire"), blank=True, max_length=SHORT_TEXT)
     responded_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
     attendance = models.CharField(_("présence"), max_length=20, choices=Attendance.choices, blank=True)
 
@@ -178,7 +208,7 @@ class Resource(models.Model):
         Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources", verbose_name=_("thématique")
     )
     title = models.CharField(_("titre"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     url = models.URLField(_("lien"), blank=True)
     file = models.FileField(
         _("fichier"),
@@ -226,7 +256,7 @@ class TopicProposal(models.Model):
         Session, on_delete=models.CASCADE, related_name="topic_proposals", verbose_name=_("session")
     )
     title = models.CharField(_("sujet"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True, max_length=TEXT)
     proposed_by = models.ForeignKey(
         Participant,
         on_delete=models.SET_NULL,
@@ -318,8 +348,12 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("coordinateur"),
     )
-    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
-    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+    private_notes = LimitedTextField(
+        _("notes internes"), blank=True, max_length=LONG_TEXT, help_text=_("Visibles des seuls coordinateurs.")
+    )
+    shared_summary = LimitedTextField(
+        _("synthèse partagée"), blank=True, max_length=LONG_TEXT, help_text=_("Visible du réseau.")
+    )
 
     class Meta:
         verbose_name = _("suivi individuel")
@@ -350,8 +384,12 @@ class FieldVisit(models.Model):
         related_name="+",
         verbose_name=_("coordinateur"),
     )
-    private_notes = models.TextField(_("notes internes"), blank=True, help_text=_("Visibles des seuls coordinateurs."))
-    shared_summary = models.TextField(_("synthèse partagée"), blank=True, help_text=_("Visible du réseau."))
+    private_notes = LimitedTextField(
+        _("notes internes"), blank=True, max_length=LONG_TEXT, help_text=_("Visibles des seuls coordinateurs.")
+    )
+    shared_summary = LimitedTextField(
+        _("synthèse partagée"), blank=True, max_length=LONG_TEXT, help_text=_("Visible du réseau.")
+    )
 
     class Meta:
         verbose_name = _("visite terrain")
@@ -373,7 +411,7 @@ class Announcement(models.Model):
         Programme, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("édition")
     )
     title = models.CharField(_("titre"), max_length=200)
-    body = models.TextField(_("texte"))
+    body = LimitedTextField(_("texte"), max_length=LONG_TEXT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

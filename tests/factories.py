@@ -166,13 +166,30 @@ class SessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Session
 
-    programme = factory.SubFactory(ProgrammeFactory)
+    # An edition of its own runs around today, so that the default session (in two weeks) lies within it.
+    programme = factory.SubFactory(
+        ProgrammeFactory,
+        starts_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60)),
+        ends_on=factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=300)),
+    )
     number = factory.Sequence(lambda n: n + 1)
     code = factory.LazyAttribute(lambda o: f"S{o.number}")
     title = factory.Sequence(lambda n: f"Session {n}")
+    # In two weeks, whatever the edition's dates: fine for pages and reminders, which do not validate the
+    # session; a test that has it validated (admin, services) asks for ``within_edition=True``.
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=7))
     venue = "Paris"
+
+    class Params:
+        # A month after the edition starts, at 9:00: within its dates, as Session.clean() requires.
+        within_edition = factory.Trait(
+            starts_at=factory.LazyAttribute(
+                lambda o: timezone.make_aware(
+                    dt.datetime.combine(o.programme.starts_on + dt.timedelta(days=30), dt.time(9))
+                )
+            )
+        )
 
 
 class InspiringMeetingFactory(factory.django.DjangoModelFactory):

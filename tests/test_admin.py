@@ -57,7 +57,7 @@ def populate(programme):
     binome = factories.BinomeFactory(enrolment=enrolment)
     participant = factories.ParticipantFactory(enrolment=enrolment, binome=binome)
     roadmap = factories.RoadmapFactory(enrolment=enrolment)
-    session = factories.SessionFactory(programme=programme, number=1, topic_vote_open=True)
+    session = factories.SessionFactory(programme=programme, number=1, topic_vote_open=True, within_edition=True)
     session.themes.add(theme)
     proposal = factories.TopicProposalFactory(session=session, proposed_by=participant)
     committee = factories.CommitteeFactory(programme=programme)

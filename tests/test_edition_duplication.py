@@ -441,7 +441,7 @@ def edition_of_size(n):
         phase = factories.PhaseFactory(programme=programme, number=number)
         factories.StepFactory(phase=phase)
         theme = factories.ThemeFactory(programme=programme)
-        session = factories.SessionFactory(programme=programme, number=number, code=f"S{number}")
+        session = factories.SessionFactory(programme=programme, number=number, code=f"S{number}", within_edition=True)
         session.themes.add(theme)
         factories.InspiringMeetingFactory(session=session, speaker="Nom")
         competency = factories.CompetencyFactory(programme=programme)

@@ -42,6 +42,7 @@ SETTINGS_VARIABLES = {
     "PASSWORD_RESET_LIMIT_PER_ADDRESS",
     "PASSWORD_RESET_LIMIT_PER_CLIENT",
     "BENCH_MINIMAL_VIEW",
+    "UPLOAD_MAX_REQUEST_SIZE",
 }
 
 PROBE = """
@@ -161,6 +162,7 @@ def test_empty_values_count_as_unset(data_dir):
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"CONN_MAX_AGE": "abc"}, "CONN_MAX_AGE"),
         ({"CONN_MAX_AGE": "-1"}, "CONN_MAX_AGE"),
+        ({"UPLOAD_MAX_REQUEST_SIZE": "1000"}, "UPLOAD_MAX_REQUEST_SIZE"),  # below the 10 MB file limit
         ({"DATABASE_URL": "notaurl"}, "DATABASE_URL"),
         ({"DATABASE_URL": "foo://user@host/db"}, "DATABASE_URL"),
         ({"DATABASE_URL": "postgres://user@host:notaport/db"}, "DATABASE_URL"),

@@ -23,7 +23,9 @@ URL = reverse("community:topic_vote")
 
 @pytest.fixture
 def s3(programme):
-    return factories.SessionFactory(programme=programme, number=3, code="S3", title="Approfondir", topic_vote_open=True)
+    return factories.SessionFactory(
+        programme=programme, number=3, code="S3", title="Approfondir", topic_vote_open=True, within_edition=True
+    )
 
 
 @pytest.fixture
