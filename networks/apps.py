@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,5 +10,6 @@ class NetworksConfig(AppConfig):
     def ready(self):
         from networks import db_guards
 
-        # SQLite drops a table's triggers when a migration rebuilds it: put them back.
+        # SQLite: the triggers are set aside while migrations rebuild tables, then put back.
+        pre_migrate.connect(db_guards.uninstall_before_migrate, sender=self, dispatch_uid="networks_db_guards_off")
         post_migrate.connect(db_guards.install_after_migrate, sender=self, dispatch_uid="networks_db_guards")

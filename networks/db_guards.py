@@ -13,8 +13,10 @@ whatever writes (save, bulk_create, queryset.update, raw SQL, a console):
 * SQLite (the embedded default): no ``ALTER TABLE … ADD CONSTRAINT``, so triggers do the same:
   refuse an insert or update whose edition is not the enrolment's, and copy an enrolment's new
   edition to its participants. Django rebuilds a SQLite table to alter it, which drops its
-  triggers: ``install`` is therefore idempotent and also runs after every ``migrate``
-  (``NetworksConfig.ready``), so a later migration cannot silently remove them.
+  triggers, and a trigger naming ``networks_enrolment`` makes the rebuild of that table fail
+  (SQLite checks the triggers when it renames the new table into place). So on SQLite the
+  triggers are dropped before every ``migrate`` and installed after it (``NetworksConfig.ready``:
+  ``pre_migrate`` and ``post_migrate``): no migration runs with them, and none can remove them.
 
 Django 5.2 has no composite foreign key (only composite primary keys), hence this module.
 """
@@ -82,6 +84,15 @@ def is_installed(connection):
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             return set(SQLITE_TRIGGERS) <= {name for (name,) in cursor.fetchall()}
     return False
+
+
+def uninstall_before_migrate(sender, using, **kwargs):
+    """pre_migrate receiver: on SQLite, no trigger while migrations rebuild the tables it names."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        uninstall(connection)
 
 
 def install_after_migrate(sender, using, **kwargs):
