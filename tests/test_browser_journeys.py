@@ -57,12 +57,23 @@ def _pdf_download(page, click):
     return download, data
 
 
+def _current_edition():
+    """« Alliances 2026 », running around today: its sessions fall within its dates, as Session.clean() requires."""
+    today = timezone.localdate()
+    return factories.ProgrammeFactory(
+        name="Alliances 2026",
+        slug="alliances-2026",
+        starts_on=today - dt.timedelta(days=90),
+        ends_on=today + dt.timedelta(days=365),
+    )
+
+
 # --- 1. The coordinator sets up a session and invites two participants ---------------------------
 
 
 def test_coordinator_sets_up_a_session_and_imports_participants(live_server, chromium):
     journey = "1-coordination-preparation"
-    programme = factories.ProgrammeFactory(name="Alliances 2026", slug="alliances-2026")
+    programme = _current_edition()
     _coordinator(programme, "claire.coordination@example.org")
     factories.EnrolmentFactory(programme=programme, network__name="Réseau des tiers-lieux", network__acronym="RTL")
     factories.EnrolmentFactory(programme=programme, network__name="Fédération des jardins", network__acronym="FDJ")
@@ -157,7 +168,7 @@ def test_coordinator_sets_up_a_session_and_imports_participants(live_server, chr
 
 def test_participant_accepts_the_invitation_and_works_in_the_portal(live_server, chromium):
     journey = "2-participant"
-    programme = factories.ProgrammeFactory(name="Alliances 2026", slug="alliances-2026")
+    programme = _current_edition()
     enrolment = factories.EnrolmentFactory(
         programme=programme, network__name="Réseau des tiers-lieux", network__acronym="RTL"
     )
@@ -313,7 +324,7 @@ def test_participant_accepts_the_invitation_and_works_in_the_portal(live_server,
 
 def test_coordinator_marks_attendance_closes_the_vote_and_downloads_the_dashboard(live_server, chromium):
     journey = "3-coordination-cloture"
-    programme = factories.ProgrammeFactory(name="Alliances 2026", slug="alliances-2026")
+    programme = _current_edition()
     _coordinator(programme, "claire.coordination@example.org")
     camille = factories.ParticipantFactory(
         enrolment__programme=programme, user__first_name="Camille", user__last_name="Martin"
@@ -396,7 +407,7 @@ def test_coordinator_marks_attendance_closes_the_vote_and_downloads_the_dashboar
 
 def test_committee_member_downloads_the_meeting_pack(live_server, chromium):
     journey = "4-comite"
-    programme = factories.ProgrammeFactory(name="Alliances 2026", slug="alliances-2026")
+    programme = _current_edition()
     committee = factories.CommitteeFactory(
         programme=programme, kind=Committee.Kind.STEERING, name="Comité de pilotage 2026"
     )
