@@ -671,15 +671,23 @@ def _delete_certificates(participant_ids):
 
 
 def can_anonymise(request, user):
-    """Superusers, and the coordinators of one of the person's editions (never for staff)."""
+    """Superusers, and the coordinators of one of the person's editions (never for staff).
+
+    Anonymising closes the account in every edition: when the person also takes part in an
+    edition this coordinator does not coordinate, only the person's own deletion request lets
+    them act (as they may not change that person's address or password either).
+    """
     if user.pk == request.user.pk:
         return False
     if is_superuser(request):
         return True
     if user.is_staff or user.is_superuser:
         return False
-    ids = coordinated_programme_ids(request)
-    return bool(ids) and editions_of(user).filter(pk__in=sorted(ids)).exists()
+    ids = sorted(coordinated_programme_ids(request))
+    editions = editions_of(user)
+    if not ids or not editions.filter(pk__in=ids).exists():
+        return False
+    return user.deletion_requested_at is not None or not editions.exclude(pk__in=ids).exists()
 
 
 @admin.action(description=gettext_lazy("Anonymiser (suite à une demande de suppression)"), permissions=["change"])

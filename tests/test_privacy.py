@@ -454,6 +454,24 @@ def test_a_coordinator_of_another_edition_cannot_anonymise(client, person):
     assert person.user.email == EMAIL and person.user.is_active
 
 
+def test_a_person_shared_with_another_edition_is_anonymised_by_their_coordinator_only_on_their_request(
+    client, programme, coordinator
+):
+    """Anonymising closes the account in every edition, as an address change would reach them all."""
+    shared = factories.ParticipantFactory(enrolment__programme=programme, user__email="partagee@example.org").user
+    factories.ParticipantFactory(user=shared)  # also in an edition this coordinator does not coordinate
+
+    confirmation, _ = anonymise(client, coordinator, shared)
+    assert "partagee@example.org" not in confirmation.content.decode()
+    shared.refresh_from_db()
+    assert shared.email == "partagee@example.org" and shared.is_active
+
+    shared.deletion_requested_at = timezone.now()  # the person asked: any of their coordinators acts on it
+    shared.save(update_fields=["deletion_requested_at"])
+    anonymise(client, coordinator, shared)
+    shared.refresh_from_db()
+    assert shared.email.endswith("@anonymise.invalid") and not shared.is_active
+
 def test_a_coordinator_cannot_anonymise_a_staff_account(client, programme, coordinator):
     colleague = factories.UserFactory(is_staff=True, email="collegue@example.org")
     factories.ParticipantFactory(user=colleague, enrolment__programme=programme)
