@@ -200,14 +200,19 @@ def render_again(request, pk):
     if not request.document_access.coordinates(report.programme_id):
         raise PermissionDenied  # a committee member reads it, but does not launch documents
     report_render_again([report.pk])
+    return _to_status(
+        request,
+        report,
+        ready=_("« %(title)s » a été produit à nouveau : vous pouvez le télécharger."),
+        waiting=_("« %(title)s » est relancé : cette page se met à jour toute seule."),
+    )
+
+
+def _to_status(request, report, *, ready, waiting):
+    """Back to the document's status page, saying where it stands (``ready`` / ``waiting``: « %(title)s » messages)."""
     report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
-    if report.status == Report.Status.READY:
-        message = _("« %(title)s » a été produit à nouveau : vous pouvez le télécharger.")
-    elif report.status == Report.Status.FAILED:
-        message = None  # the status page says why
-    else:
-        message = _("« %(title)s » est relancé : cette page se met à jour toute seule.")
-    if message:
+    if report.status != Report.Status.FAILED:  # a failure: the status page says why
+        message = ready if report.status == Report.Status.READY else waiting
         messages.success(request, message % {"title": report_title(report)})
     return redirect("documents:status", pk=report.pk)
 
@@ -243,16 +248,12 @@ def launch(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back(request, fallback)
-    report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
-    if report.status == Report.Status.READY:
-        message = _("« %(title)s » est prêt : vous pouvez le télécharger.")
-    elif report.status == Report.Status.FAILED:
-        message = None  # the status page says why
-    else:
-        message = _("« %(title)s » est en cours de production : cette page se met à jour toute seule.")
-    if message:
-        messages.success(request, message % {"title": report_title(report)})
-    return redirect("documents:status", pk=report.pk)
+    return _to_status(
+        request,
+        report,
+        ready=_("« %(title)s » est prêt : vous pouvez le télécharger."),
+        waiting=_("« %(title)s » est en cours de production : cette page se met à jour toute seule."),
+    )
 
 
 # --- The dashboard as a web page ------------------------------------------------------------
