@@ -472,6 +472,7 @@ def test_a_person_shared_with_another_edition_is_anonymised_by_their_coordinator
     shared.refresh_from_db()
     assert shared.email.endswith("@anonymise.invalid") and not shared.is_active
 
+
 def test_a_coordinator_cannot_anonymise_a_staff_account(client, programme, coordinator):
     colleague = factories.UserFactory(is_staff=True, email="collegue@example.org")
     factories.ParticipantFactory(user=colleague, enrolment__programme=programme)
