@@ -229,7 +229,7 @@ class Participant(models.Model):
     )
     # The enrolment's edition, copied so that the database can hold « one participation per
     # person and edition » (participant_unique_user_programme). A copy can drift, so the database
-    # also holds the copy: Django 5.2 has no composite foreign key, so migration 0005 adds one by
+    # also holds the copy: Django 5.2 has no composite foreign key, so migration 0007 adds one by
     # hand on PostgreSQL, (enrolment_id, programme_id) → enrolment (id, programme_id) (hence
     # enrolment_unique_id_programme), ON UPDATE CASCADE so that moving an enrolment to another
     # edition moves its participants; on SQLite, triggers do the same (networks/db_guards.py).
