@@ -217,6 +217,8 @@ def awaited(*, now=None) -> Q:
         Q(status=Report.Status.RUNNING, started_at__gte=cutoff)
         | Q(status=Report.Status.PENDING, created_at__gte=cutoff)
         | Q(status=Report.Status.PENDING, requeued_at__gte=cutoff)
+        # Marked « échec » by the watchdog, which queued it again at that instant: its retry is coming.
+        | Q(status=Report.Status.FAILED, requeued_at__gte=cutoff, finished_at=F("requeued_at"))
     )
 
 
@@ -227,6 +229,9 @@ def report_awaited(report: Report, *, now=None) -> bool:
         return report.started_at is not None and report.started_at >= cutoff
     if report.status == Report.Status.PENDING:
         return max(report.created_at, report.requeued_at or report.created_at) >= cutoff
+    if report.status == Report.Status.FAILED:
+        # The watchdog's first « échec » (finished and requeued at the same instant): its retry is coming.
+        return report.requeued_at is not None and report.finished_at == report.requeued_at >= cutoff
     return False
 
 

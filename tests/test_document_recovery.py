@@ -253,6 +253,24 @@ def test_the_status_page_stops_on_a_final_state(coordinator_client, programme, s
     assert "Refresh" not in page and data["refresh_seconds"] is None
 
 
+def test_the_status_page_waits_for_the_retry_the_watchdog_queued(
+    coordinator_client, programme, django_capture_on_commit_callbacks
+):
+    report = die_while_running(new_report(programme), started_at=long_ago())
+    with django_capture_on_commit_callbacks(execute=False):  # its retry is queued, not started yet
+        report_recover_stale()
+    page, data = status(coordinator_client, report)
+    assert page["Refresh"] == "3" and data["refresh_seconds"] == 3
+    assert "Une nouvelle tentative a été lancée automatiquement." in page.content.decode()
+    assert Report.objects.filter(documents.awaited(), pk=report.pk).exists()  # the admin list reloads too
+
+    die_while_running(report, task_id="second-try", started_at=long_ago())
+    with django_capture_on_commit_callbacks(execute=False):
+        report_recover_stale()  # the retry died too: « échec » for a person, nothing more to wait for
+    page, data = status(coordinator_client, report)
+    assert "Refresh" not in page and data["refresh_seconds"] is None
+    assert not Report.objects.filter(documents.awaited(), pk=report.pk).exists()
+
 @pytest.mark.parametrize("state", ["running", "pending"])
 def test_the_status_page_stops_after_a_bound_and_says_why(coordinator_client, programme, state):
     report = new_report(programme)
