@@ -34,11 +34,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from alliances.invitations import users_invite
-from alliances.models import Programme
+from alliances.models import Programme, normalise_email
 from networks.models import Enrolment, Participant
 
 logger = logging.getLogger(__name__)
@@ -285,7 +284,7 @@ def _check_rows(rows_by_line, columns, width, programme, report):
         elif not values.get("last_name"):
             problems.append(_("nom manquant."))
 
-        email = values.get("email", "").lower()
+        email = normalise_email(values.get("email", ""))
         if not email:
             problems.append(_("adresse e-mail manquante."))
         else:
@@ -344,10 +343,9 @@ def _check_rows(rows_by_line, columns, width, programme, report):
 def _existing(clean_rows, programme):
     """Users of these emails (one query) and their participations in the edition (one query)."""
     emails = {row.email for row in clean_rows}
-    users = {
-        user.email_lower: user
-        for user in get_user_model().objects.annotate(email_lower=Lower("email")).filter(email_lower__in=sorted(emails))
-    }
+    # Stored addresses are normalised (a constraint holds it), like the rows' (normalise_email): an exact
+    # lookup on the unique index.
+    users = {user.email: user for user in get_user_model().objects.filter(email__in=sorted(emails))}
     participations = {}
     for participant in Participant.objects.filter(user__in=list(users.values()), programme=programme).select_related(
         "enrolment__network"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.documents import DocumentError, DocumentKind, DocumentParameter, register
+from alliances.models import normalise_email
 from networks.models import Enrolment, Participant
 from sessions.attendance import session_participants
 from sessions.models import Registration, Session
@@ -55,7 +56,7 @@ def _participant_queryset(programme):
 def _clean_participant(programme, raw):
     """An e-mail address of a participant of the edition → the participant's id."""
     email = str(raw).strip()
-    participant = _participant_queryset(programme).filter(user__email__iexact=email).first()
+    participant = _participant_queryset(programme).filter(user__email=normalise_email(email)).first()
     if participant is None:
         raise ValidationError(
             _("Aucun participant de cette édition n'a l'adresse « %(email)s ».") % {"email": email}, code="invalid"

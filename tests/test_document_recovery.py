@@ -271,6 +271,7 @@ def test_the_status_page_waits_for_the_retry_the_watchdog_queued(
     assert "Refresh" not in page and data["refresh_seconds"] is None
     assert not Report.objects.filter(documents.awaited(), pk=report.pk).exists()
 
+
 @pytest.mark.parametrize("state", ["running", "pending"])
 def test_the_status_page_stops_after_a_bound_and_says_why(coordinator_client, programme, state):
     report = new_report(programme)
