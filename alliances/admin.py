@@ -314,7 +314,16 @@ class ThemeInline(ScopedTabularInline):
 @admin.register(Programme)
 class ProgrammeAdmin(ProgrammeScopedAdmin):
     programme_path = "pk"
-    list_display = ("name", "starts_on", "ends_on", "pilot_networks", "recruitment_link", "dashboard_link", "sponsors")
+    list_display = (
+        "name",
+        "cockpit_link",
+        "starts_on",
+        "ends_on",
+        "pilot_networks",
+        "recruitment_link",
+        "dashboard_link",
+        "sponsors",
+    )
     list_filter = ("coordinators",)
     search_fields = ("name", "slug", "sponsors")
     date_hierarchy = "starts_on"
@@ -358,6 +367,11 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
     @admin.display(description=_("réseaux pilotes / visés"), ordering="pilot_count")
     def pilot_networks(self, obj):
         return f"{obj.pilot_count} / {obj.target_networks}"
+
+    @admin.display(description=_("cockpit"))
+    def cockpit_link(self, obj):
+        # The edition's cockpit (alliances/cockpit_views.py): what is late, who has not answered.
+        return format_html('<a href="{}">{}</a>', reverse("cockpit:edition", args=[obj.slug]), _("Cockpit"))
 
     @admin.display(description=_("recrutement"))
     def recruitment_link(self, obj):

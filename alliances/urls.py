@@ -21,6 +21,7 @@ urlpatterns = [
     path("portail/suivi/", include("sessions.followup_urls")),
     path("coordination/evaluation/", include("evaluation.results_urls")),
     path("coordination/reseaux/", include("networks.coordination_urls")),
+    path("coordination/editions/", include("alliances.cockpit_urls")),
     path("comite/enseignements/", include("evaluation.committee_urls")),
     path("comite/", include("governance.urls")),
     path("documents/", include("alliances.document_urls")),

@@ -171,6 +171,7 @@ RULES = {
     "evaluation_results:export_csv": coordination(),
     "evaluation_results:export_xlsx": coordination(),
     "recruitment:funnel": coordination(),
+    "cockpit:edition": coordination(),
     # --- Committee area ---------------------------------------------------------------------
     "findings:index": committee_area(),
     "committee:index": committee_area(),
@@ -339,6 +340,7 @@ def url_kwargs(name, o):
         "evaluation_results:export_csv": {"pk": o["questionnaire"].pk},
         "evaluation_results:export_xlsx": {"pk": o["questionnaire"].pk},
         "recruitment:funnel": {"slug": o["edition"].slug},
+        "cockpit:edition": {"slug": o["edition"].slug},
         "committee:detail": {"pk": o["committee"].pk},
         "committee:decisions": {"pk": o["committee"].pk},
         "committee:documents": {"pk": o["committee"].pk},

@@ -1,0 +1,144 @@
+"""The cockpit of an edition: one page that answers the coordinator's questions of the day.
+
+The page (``/coordination/editions/<slug>/``, :mod:`alliances.cockpit_views`) is made
+of panels. The core defines the registry and its own two panels (the phase and its
+steps; e-mails failed or waiting); each app contributes the panels of its own subject
+in a ``<app>/cockpit.py`` module that subclasses :class:`Panel` and decorates the
+class with :func:`register`. The modules are found the way the notifications find
+``reminders.py`` (:func:`django.utils.module_loading.autodiscover_modules`), so the
+core never names an app.
+
+A panel costs a fixed number of queries whatever the size of the edition or the
+number of editions: it fetches what it shows for the whole edition at once (one
+query per model, aggregates in the database), never per row.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Notification, Phase, Step
+
+
+class Panel:
+    """One section of the cockpit.
+
+    ``key``: unique, the section's HTML id; ``order``: panels are shown by increasing
+    order; ``template``: rendered with the cockpit's context plus ``panel`` (this
+    object) and ``data`` (what :meth:`get_data` returned).
+    """
+
+    key = ""
+    title = ""
+    template = ""
+    order = 100
+
+    def get_data(self, programme, *, request, today, now):
+        """What the template shows, or ``None`` to leave the panel out (nothing to say)."""
+        raise NotImplementedError
+
+
+_registry = {}
+_discovered = False
+
+
+def register(panel_class):
+    """Class decorator: add a :class:`Panel` to every edition's cockpit."""
+    panel = panel_class()
+    if not panel.key or not panel.template:
+        raise ValueError(f"{panel_class.__name__} needs a key and a template.")
+    _registry[panel.key] = panel
+    return panel_class
+
+
+def panels():
+    """Every registered panel by order, after importing each installed app's ``cockpit`` module once."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("cockpit")
+        _discovered = True
+    return sorted(_registry.values(), key=lambda panel: (panel.order, panel.key))
+
+
+@dataclass
+class RenderedPanel:
+    panel: Panel
+    data: object
+
+    @property
+    def key(self):
+        return self.panel.key
+
+    @property
+    def title(self):
+        return self.panel.title
+
+    @property
+    def template(self):
+        return self.panel.template
+
+
+def build(programme, *, request, today, now):
+    """The panels of ``programme``'s cockpit that have something to show, in order."""
+    rendered = []
+    for panel in panels():
+        data = panel.get_data(programme, request=request, today=today, now=now)
+        if data is not None:
+            rendered.append(RenderedPanel(panel, data))
+    return rendered
+
+
+# --- The core's own panels ------------------------------------------------------------------
+
+
+@register
+class PhasePanel(Panel):
+    """The current phase and every phase's steps, late steps first: two queries."""
+
+    key = "phases"
+    title = _("Phase et étapes")
+    template = "cockpit/_phases.html"
+    order = 10
+
+    def get_data(self, programme, *, request, today, now):
+        phases = list(
+            Phase.objects.filter(programme=programme)
+            .order_by("number")
+            .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("letter")))
+        )
+        current = programme.current_phase(today, phases=phases)
+        late = []
+        for phase in phases:
+            for step in phase.steps.all():
+                step.phase = phase  # already loaded: no query per step
+                step.is_late_today = step.status != Step.Status.DONE and step.due_on is not None and step.due_on < today
+                if step.is_late_today:
+                    late.append(step)
+        late.sort(key=lambda step: (step.due_on, step.phase.number, step.letter))
+        return {"current": current, "phases": phases, "late_steps": late}
+
+
+@register
+class EmailPanel(Panel):
+    """E-mails of the edition that failed or are waiting, linked to the filtered e-mail log: one query."""
+
+    key = "emails"
+    title = _("E-mails")
+    template = "cockpit/_emails.html"
+    order = 90
+
+    def get_data(self, programme, *, request, today, now):
+        counts = Notification.objects.filter(programme=programme).aggregate(
+            failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
+            waiting=Count("pk", filter=Q(status__in=[Notification.Status.PENDING, Notification.Status.SENDING])),
+            sent_week=Count("pk", filter=Q(status=Notification.Status.SENT, sent_at__gte=now - dt.timedelta(days=7))),
+        )
+        log = reverse("admin:alliances_notification_changelist")
+        counts["failed_url"] = f"{log}?programme__id__exact={programme.pk}&status__exact={Notification.Status.FAILED}"
+        counts["waiting_url"] = f"{log}?programme__id__exact={programme.pk}&status__exact={Notification.Status.PENDING}"
+        counts["log_url"] = f"{log}?programme__id__exact={programme.pk}"
+        return counts
