@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# In-process targets (issue 14): the cockpit of an edition at most 30 ms (median) at 100 editions.
+TARGETS_MS = {"edition cockpit (coordinator)": 30.0}
+
 PRODUCTION_LIKE = {
     "DEBUG": "false",
     "BENCH_MINIMAL_VIEW": "true",  # the baseline page, routed only when asked for
@@ -101,10 +104,13 @@ def main():
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         times.sort()
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        median_ms = statistics.median(times) * 1000
+        target = TARGETS_MS.get(label)
+        verdict = "" if target is None else f"  target <= {target:.0f} ms: {'met' if median_ms <= target else 'MISSED'}"
         print(
-            f"{label:<32} {statistics.median(times) * 1000:>10.1f} {p95 * 1000:>8.1f} "
+            f"{label:<32} {median_ms:>10.1f} {p95 * 1000:>8.1f} "
             f"{statistics.median(cpu) * 1000:>7.1f} {len(queries):>8} "
-            f"{sql_ms:>7.1f} {len(response.content) / 1024:>6.1f}"
+            f"{sql_ms:>7.1f} {len(response.content) / 1024:>6.1f}{verdict}"
         )
         if args.profile and label.startswith(args.profile) and args.pyinstrument:
             from pyinstrument import Profiler

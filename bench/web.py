@@ -153,6 +153,7 @@ def pages(seed):
         ("session page (participant)", f"/portail/sessions/{session.pk}/", as_participant),
         ("committee area (member)", "/comite/", as_member),
         ("admin changelist (coordinator)", "/admin/networks/enrolment/", as_coordinator),
+        ("edition cockpit (coordinator)", f"/coordination/editions/{slug}/", as_coordinator),
     ]
 
 
