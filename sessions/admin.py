@@ -122,7 +122,7 @@ class SessionAdmin(ProgrammeScopedAdmin):
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("community:attendance", args=[obj.pk]),
             _("Noter les présences"),
-            reverse("admin:sessions_session_answers_csv", args=[obj.pk]),
+            reverse("admin:programme_sessions_session_answers_csv", args=[obj.pk]),
             _("Réponses (CSV)"),
         )
 
@@ -130,7 +130,7 @@ class SessionAdmin(ProgrammeScopedAdmin):
         answers = path(
             "<path:object_id>/reponses.csv",
             self.admin_site.admin_view(self.answers_csv_view),
-            name="sessions_session_answers_csv",
+            name="programme_sessions_session_answers_csv",
         )
         return [answers, *super().get_urls()]
 

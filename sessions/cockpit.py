@@ -60,7 +60,7 @@ class UpcomingSessionsPanel(cockpit.Panel):
         counts = selectors.answer_counts(upcoming)
         names = non_respondents_by_session(programme, upcoming)
         latest = relances.latest_for(upcoming)
-        registrations = reverse("admin:sessions_registration_changelist")
+        registrations = reverse("admin:programme_sessions_registration_changelist")
         participants = reverse("admin:networks_participant_changelist")
         rows = [
             {
@@ -68,11 +68,11 @@ class UpcomingSessionsPanel(cockpit.Panel):
                 "counts": counts[session.pk],
                 "non_respondents": names[session.pk],
                 "relance": latest.get(session.pk),
-                "admin_url": reverse("admin:sessions_session_change", args=[session.pk]),
+                "admin_url": reverse("admin:programme_sessions_session_change", args=[session.pk]),
                 "attendance_url": reverse("community:attendance", args=[session.pk]),
                 "registrations_url": f"{registrations}?{urlencode({'session__id__exact': session.pk})}",
                 "non_respondents_url": f"{participants}?{urlencode({NO_ANSWER_PARAMETER: session.pk})}",
-                "export_url": reverse("admin:sessions_session_answers_csv", args=[session.pk]),
+                "export_url": reverse("admin:programme_sessions_session_answers_csv", args=[session.pk]),
             }
             for session in upcoming
         ]
@@ -83,12 +83,12 @@ class UpcomingSessionsPanel(cockpit.Panel):
                 "session": last,
                 "totals": attendance.attendance_totals(last),
                 "attendance_url": reverse("community:attendance", args=[last.pk]),
-                "export_url": reverse("admin:sessions_session_answers_csv", args=[last.pk]),
+                "export_url": reverse("admin:programme_sessions_session_answers_csv", args=[last.pk]),
             }
         return {
             "rows": rows,
             "last_past": last_past,
-            "add_url": f"{reverse('admin:sessions_session_add')}?{urlencode({'programme': programme.pk})}",
+            "add_url": f"{reverse('admin:programme_sessions_session_add')}?{urlencode({'programme': programme.pk})}",
         }
 
 
@@ -103,7 +103,7 @@ class EngagementPanel(cockpit.Panel):
 
     def get_data(self, programme, *, request, today, now):
         networks = engagement.network_engagement(programme, today=today, now=now)
-        add = reverse("admin:sessions_followup_add")
+        add = reverse("admin:programme_sessions_followup_add")
         for item in networks:
             if item.to_follow:
                 item.follow_up_url = follow_up_url(add, item, user=request.user, today=today)
