@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from alliances.admin_scoping import scope_to_programmes
 from networks.admin import register_participant_filter
 from sessions import selectors
+from sessions.models import Session
 
 #: The filter's GET parameter (the cockpit links to ``?sans_reponse=<session pk>``).
 NO_ANSWER_PARAMETER = "sans_reponse"
@@ -38,8 +39,11 @@ class NoAnswerForSessionFilter(admin.SimpleListFilter):
             return queryset
         session = None
         if value.isdigit() and int(value) < 2**31:
-            session = self._sessions(request).filter(pk=int(value)).first()
+            # The choices are the upcoming sessions; a past one given in the URL (the registrations'
+            # list links here) lists those who never answered it.
+            sessions = scope_to_programmes(request, Session.objects.all(), "programme")
+            session = sessions.filter(pk=int(value)).first()
         if session is None:
-            # Not a number, another edition's session, a past one: the admin's « wrong filter », no 500.
+            # Not a number, another edition's session: the admin's « wrong filter », no 500.
             raise IncorrectLookupParameters(value)
         return queryset.filter(pk__in=selectors.non_respondents(session).values("pk"))

@@ -300,3 +300,14 @@ def test_export_neutralises_formulas(client):
     person.user.save()
     client.force_login(coordinator)
     assert export_rows(client, session)[1][1] == "'=HYPERLINK(1)"
+
+
+def test_the_registrations_list_links_to_the_non_respondents_of_its_session(client):
+    edition, coordinator, _e, (person,), (upcoming,), (past,) = make_edition()
+    client.force_login(coordinator)
+    response = client.get(reverse("admin:programme_sessions_registration_changelist"), {"session__id__exact": past.pk})
+    link = f"{reverse('admin:networks_participant_changelist')}?sans_reponse={past.pk}"
+    assert link in response.content.decode()
+    response = client.get(link)  # a past session, given in the URL: who never answered it
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["cl"].result_list] == [person.pk]
