@@ -23,7 +23,7 @@ NO_ANSWER_PARAMETER = "sans_reponse"
 
 @register_participant_filter
 class NoAnswerForSessionFilter(admin.SimpleListFilter):
-    title = _("sans réponse pour la session")
+    title = _("absence de réponse à la session")  # « Par absence de réponse à la session »
     parameter_name = NO_ANSWER_PARAMETER
 
     def _sessions(self, request):

@@ -53,8 +53,8 @@ def rules():
     """The four rules as the cockpit states them, in French."""
     return [
         ngettext(
-            "Personne du réseau présent à la dernière session dont les présences ont été notées.",
-            "Personne du réseau présent aux %(count)d dernières sessions dont les présences ont été notées.",
+            "Personne du réseau n'était présent à la dernière session dont les présences ont été notées.",
+            "Personne du réseau n'était présent aux %(count)d dernières sessions dont les présences ont été notées.",
             ABSENT_SESSIONS_IN_A_ROW,
         )
         % {"count": ABSENT_SESSIONS_IN_A_ROW},
@@ -260,8 +260,8 @@ def reasons(item, *, past_taken, soon, phase, today):
             Reason(
                 "absent",
                 ngettext(
-                    "Personne du réseau présent à la dernière session (%(codes)s).",
-                    "Personne du réseau présent aux %(count)d dernières sessions (%(codes)s).",
+                    "Personne du réseau n'était présent à la dernière session (%(codes)s).",
+                    "Personne du réseau n'était présent aux %(count)d dernières sessions (%(codes)s).",
                     item.absences_in_a_row,
                 )
                 % {"count": item.absences_in_a_row, "codes": codes},
