@@ -94,7 +94,7 @@ class UpcomingSessionsPanel(cockpit.Panel):
 
 @cockpit.register
 class EngagementPanel(cockpit.Panel):
-    """Five queries (:func:`sessions.engagement.network_engagement`), whatever the numbers of networks."""
+    """Four queries (:func:`sessions.engagement.network_engagement`), whatever the numbers of networks."""
 
     key = "engagement"
     title = _("Engagement des réseaux")

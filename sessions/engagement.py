@@ -16,7 +16,7 @@ A past session whose attendance nobody recorded counts neither as presence nor a
 absence: a coordinator who has not yet typed the attendance sheet does not make every
 network « absent ».
 
-:func:`network_engagement` costs five queries whatever the number of networks, sessions and
+:func:`network_engagement` costs four queries whatever the number of networks, sessions and
 participants: the sessions, the phases, the enrolments (each figure a subquery), the
 registrations grouped by network and session, and nothing per row.
 """

@@ -311,3 +311,13 @@ def test_the_registrations_list_links_to_the_non_respondents_of_its_session(clie
     response = client.get(link)  # a past session, given in the URL: who never answered it
     assert response.status_code == 200
     assert [p.pk for p in response.context["cl"].result_list] == [person.pk]
+
+
+def test_an_empty_edition_says_so(client):
+    edition = factories.ProgrammeFactory()
+    coordinator = factories.UserFactory(is_staff=True)
+    edition.coordinators.add(coordinator)
+    client.force_login(coordinator)
+    content = client.get(reverse("cockpit:edition", args=[edition.slug])).content.decode()
+    assert "Aucune session à venir." in content
+    assert "Aucun réseau en accord dans cette édition." in content
