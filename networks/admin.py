@@ -187,6 +187,19 @@ class BinomeAdmin(ProgrammeScopedAdmin):
         return f"{obj.member_total} / {Binome.MAX_MEMBERS}"
 
 
+_participant_filters = []
+
+
+def register_participant_filter(filter_class):
+    """Add a list filter to the participants' changelist (e.g. « sans réponse pour la session »).
+
+    Called by the admin module of an app that depends on networks; usable as a decorator.
+    """
+    if filter_class not in _participant_filters:
+        _participant_filters.append(filter_class)
+    return filter_class
+
+
 @admin.register(Participant)
 class ParticipantAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
@@ -204,6 +217,9 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     autocomplete_fields = ("user", "enrolment", "binome")
     readonly_fields = ("joined_at",)
     actions = (invite_participants,)
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), *_participant_filters)
 
     def get_urls(self):
         # The CSV import page (its button: templates/admin/networks/participant/change_list.html).

@@ -1,10 +1,13 @@
 """Admin of sessions, invitations and attendance, resources, the S3 vote, follow-ups and news."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +23,10 @@ from alliances.admin_scoping import (
     ScopedStackedInline,
     ScopedTabularInline,
     is_superuser,
+)
+from sessions import (
+    admin_filters,  # noqa: F401  (registers the participants' « sans réponse » filter)
+    exports,
 )
 from sessions.admin_actions import close_topic_vote
 from sessions.models import (
@@ -112,8 +119,29 @@ class SessionAdmin(ProgrammeScopedAdmin):
     def attendance_link(self, obj):
         # The whole session's attendance is marked on one coordinator page of the portal.
         return format_html(
-            '<a href="{}">{}</a>', reverse("community:attendance", args=[obj.pk]), _("Noter les présences")
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("community:attendance", args=[obj.pk]),
+            _("Noter les présences"),
+            reverse("admin:programme_sessions_session_answers_csv", args=[obj.pk]),
+            _("Réponses (CSV)"),
         )
+
+    def get_urls(self):
+        answers = path(
+            "<path:object_id>/reponses.csv",
+            self.admin_site.admin_view(self.answers_csv_view),
+            name="programme_sessions_session_answers_csv",
+        )
+        return [answers, *super().get_urls()]
+
+    def answers_csv_view(self, request, object_id):
+        """Every participant's answer (« sans réponse » included) and attendance: sessions.exports."""
+        session = self.get_object(request, unquote(object_id))
+        if session is None:
+            raise Http404(_("Cette session n'existe pas ou ne fait pas partie de vos éditions."))
+        if not self.has_view_permission(request, session):
+            raise PermissionDenied
+        return exports.csv_response(session)
 
 
 @admin.register(InspiringMeeting)

@@ -6,10 +6,12 @@ registration at all, or a registration still « invité ». The cockpit, the adm
 registration filter, the relances and the exports all ask here, so they agree.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from networks.models import Enrolment, Participant
-from sessions.models import Registration
+from sessions.models import Registration, Session
 
 ANSWERED = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
 
@@ -55,3 +57,37 @@ def answer_counts(sessions):
     for values in counts.values():
         values["no_answer"] = values["expected"] - values["confirmed"] - values["declined"]
     return counts
+
+
+# --- Past and upcoming ------------------------------------------------------------------------
+
+
+def _ends_at_or_starts_at():
+    """When a session is over: its end, or its start when it has no end."""
+    return Coalesce("ends_at", "starts_at")
+
+
+def upcoming_sessions(now):
+    """Sessions not over at ``now`` (those with no date yet included, last), soonest first.
+
+    The ones that ask for an answer: the cockpit, the admin's « sans réponse » filter and the
+    exports all list these.
+    """
+    return (
+        Session.objects.alias(over_at=_ends_at_or_starts_at())
+        .filter(Q(over_at__gt=now) | Q(over_at__isnull=True))
+        .order_by(F("starts_at").asc(nulls_last=True), "number")
+    )
+
+
+def past_sessions(now):
+    """Sessions over at ``now``, latest first."""
+    return (
+        Session.objects.alias(over_at=_ends_at_or_starts_at())
+        .filter(over_at__lte=now)
+        .order_by(F("over_at").desc(), "-number")
+    )
+
+
+#: How the cockpit, the admin and the exports name the answer of an expected participant who has given none.
+NO_ANSWER = _("sans réponse")
