@@ -162,7 +162,8 @@ def sent_today(obj, *, now=None):
     now = now or timezone.now()
     return (
         _of_model(type(obj))
-        .filter(object_id=obj.pk, created_at__gte=start_of_day(now), created_at__lte=now)
+        # No upper bound: a concurrent request's relance, committed after this request's ``now``, counts too.
+        .filter(object_id=obj.pk, created_at__gte=start_of_day(now))
         .order_by("-created_at", "-pk")
         .first()
     )

@@ -497,3 +497,29 @@ def test_the_admin_lists_the_relances_of_the_coordinated_editions_read_only(clie
     assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
     assert "S2 — Mettre en œuvre" in page_text(change)
     assert client.get(reverse("admin:alliances_relance_add")).status_code == 403
+
+
+# --- Concurrent clicks (PostgreSQL: SQLite serialises every write) ----------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL: set DATABASE_URL")
+@pytest.mark.parametrize("same_form", [True, False], ids=["same-token", "new-tokens-unconfirmed"])
+def test_ten_concurrent_posts_make_one_relance(programme, coordinator, same_form):
+    from tests.test_concurrency import _race
+
+    enrolment = factories.EnrolmentFactory(programme=programme)
+    for index in range(3):
+        person(enrolment, f"Prénom{index}", f"Nom{index}")
+    session = factories.SessionFactory(programme=programme)
+    token = str(uuid.uuid4())
+    requests = [
+        (url(session), {"subject": "S", "body": "B", "token": token if same_form else str(uuid.uuid4())})
+        for _ in range(10)
+    ]
+    statuses = _race(coordinator, requests)
+    assert Relance.objects.count() == 1
+    assert Notification.objects.filter(kind=relances.KIND).count() == 3
+    assert len(mail.outbox) == 3
+    # The same form: every answer goes back to the cockpit; new forms: the others must confirm.
+    assert sorted(statuses) == ([302] * 10 if same_form else [200] * 9 + [302])
