@@ -48,7 +48,7 @@ class SessionTarget(relances.Target):
     def default_body(self, obj):
         day, time = _when(obj)
         if obj.venue:
-            where = gettext("La session « %(session)s » a lieu le %(day)s à %(time)s, %(venue)s.")
+            where = gettext("La session « %(session)s » a lieu le %(day)s à %(time)s (lieu : %(venue)s).")
         elif obj.online_url:
             where = gettext("La session « %(session)s » a lieu le %(day)s à %(time)s, en ligne.")
         else:
