@@ -1,4 +1,4 @@
-"""The email log: notifications in the admin, with the « Renvoyer » action.
+"""The email log: notifications in the admin, with the « Renvoyer » action; the relances, read-only.
 
 Every reminder and announcement the jobs send is recorded here (see
 ``alliances/notifications.py``): coordinators see, for the editions they
@@ -7,15 +7,16 @@ the cause is fixed (a wrong address corrected, for instance).
 """
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from alliances import notifications
+from alliances import notifications, relances
 from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin
-from alliances.models import Notification
+from alliances.models import Notification, Relance
 from alliances.tasks import dispatch_to_workers
 
 KIND_LABELS = {
@@ -23,6 +24,7 @@ KIND_LABELS = {
     "announcement": _("annonce"),
     "meeting_reminder": _("rappel de réunion de comité"),
     "questionnaire_reminder": _("rappel de questionnaire"),
+    "relance": _("relance"),
 }
 
 
@@ -134,3 +136,60 @@ class NotificationAdmin(ProgrammeScopedAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(Relance)
+class RelanceAdmin(ProgrammeScopedAdmin):
+    """The relances sent from the cockpits: what went, when, by whom, to how many. Read-only: a relance
+    happened; its e-mails are in the email log (kind « relance »)."""
+
+    programme_path = "programme"
+    list_display = ("subject", "target_display", "programme", "created_at", "created_by", "recipient_count")
+    list_filter = ("programme", "target", "created_at")
+    list_select_related = ("programme", "created_by")
+    search_fields = ("subject", "body")
+    date_hierarchy = "created_at"
+    fields = (
+        "programme",
+        "target_display",
+        "about",
+        "subject",
+        "body",
+        "created_by",
+        "created_at",
+        "recipient_count",
+        "emails",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("cible"), ordering="target")
+    def target_display(self, obj):
+        target = relances.target_for(obj.target)
+        return target.model._meta.verbose_name if target else obj.target
+
+    @admin.display(description=_("objet relancé"))
+    def about(self, obj):
+        model = obj.content_type.model_class()
+        found = model._default_manager.filter(pk=obj.object_id).first() if model else None
+        return str(found) if found is not None else "—"
+
+    @admin.display(description=_("e-mails"))
+    def emails(self, obj):
+        counts = dict(
+            Notification.objects.filter(
+                kind=relances.KIND, content_type=ContentType.objects.get_for_model(Relance), object_id=obj.pk
+            )
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        return ", ".join(f"{Notification.Status(status).label} : {n}" for status, n in sorted(counts.items())) or "—"

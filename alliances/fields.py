@@ -65,6 +65,10 @@ class LimitedTextField(models.TextField):
             name=f"{cls._meta.app_label}_{cls._meta.model_name}_{name}_len",
             violation_error_message=_("Ce texte est trop long."),
         )
+        if any(existing.name == constraint.name for existing in cls._meta.constraints):
+            # A model rendered from a migration's state (CreateModel) declares it already in its options:
+            # adding it again would make PostgreSQL refuse the second constraint of the same name.
+            return
         # A new list: Options may hold the Meta class's own list object. The migrations read a model's
         # constraints only when its Meta declared some (``original_attrs``): declared here for them.
         cls._meta.constraints = [*cls._meta.constraints, constraint]

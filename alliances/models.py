@@ -498,3 +498,52 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.kind} — {self.programme}"
+
+
+class Relance(models.Model):
+    """One « relance »: a message a coordinator sent to everyone who had not answered a target yet.
+
+    The target is a session (its RSVP) or a questionnaire (its response), named by its
+    content type and id, plus the key of its kind in the registry of
+    :mod:`alliances.relances` (``target``). The subject and body are stored as sent:
+    each recipient's e-mail is built from them at send time, through the notifications
+    (one :class:`Notification` of kind ``relance`` per recipient, about this relance: once
+    per person per relance, never twice). ``request_token`` comes from the preview's form:
+    a second POST of the same form finds this relance instead of sending another.
+    """
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="relances", verbose_name=_("édition")
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", verbose_name=_("type d'objet")
+    )
+    object_id = models.PositiveBigIntegerField(_("objet"))
+    target = models.CharField(_("cible"), max_length=40)
+    subject = models.CharField(_("objet de l'e-mail"), max_length=200)
+    body = LimitedTextField(_("texte de l'e-mail"), max_length=TEXT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("envoyée par"),
+    )
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    recipient_count = models.PositiveIntegerField(_("destinataires"))
+    request_token = models.UUIDField(_("jeton du formulaire"), unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["-created_at"]
+        indexes = [
+            # The latest relance of each object of the cockpit (relances.latest_for) and « déjà relancé aujourd'hui ».
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="relance_object_created_idx"),
+            # The admin's list of an edition's relances, newest first.
+            models.Index(fields=["programme", "-created_at"], name="relance_programme_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -19,7 +19,8 @@ import datetime as dt
 from django.utils import timezone
 
 from alliances import notifications
-from evaluation.models import Questionnaire, Response
+from evaluation.models import Questionnaire
+from evaluation.selectors import non_respondents
 
 QUESTIONNAIRE_REMINDER = "questionnaire_reminder"
 QUESTIONNAIRE_REMINDER_DAYS = [7, 1]
@@ -27,13 +28,8 @@ HORIZON = dt.timedelta(days=367)
 
 
 def not_answered(questionnaire):
-    """Participants of the audience, with an active account and « questionnaires » on, who have not answered."""
-    answered = Response.objects.filter(questionnaire=questionnaire).values("participant_id")
-    return (
-        questionnaire.audience_participants()
-        .filter(user__is_active=True, user__notify_questionnaires=True)
-        .exclude(pk__in=answered)
-    )
+    """The non-respondents (:func:`evaluation.selectors.non_respondents`) who keep « questionnaires » on."""
+    return non_respondents(questionnaire).filter(user__notify_questionnaires=True)
 
 
 @notifications.register

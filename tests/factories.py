@@ -1,12 +1,13 @@
 """factory_boy factories for every model, usable from any test module."""
 
 import datetime as dt
+import uuid
 
 import factory
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User
+from alliances.models import Notification, Phase, Programme, Relance, Report, Step, Theme, User
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import (
     Committee,
@@ -378,6 +379,25 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     content_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(Programme))
     object_id = factory.LazyAttribute(lambda o: o.programme.pk)
+
+
+class RelanceFactory(factory.django.DjangoModelFactory):
+    """A relance already sent (its notifications are not made: see alliances.relances.relance_send)."""
+
+    class Meta:
+        model = Relance
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    content_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(Session))
+    object_id = factory.LazyAttribute(lambda o: (o.session or SessionFactory(programme=o.programme)).pk)
+    target = "session"
+    subject = "Votre réponse pour la session"
+    body = "Nous n'avons pas encore votre réponse."
+    recipient_count = 3
+    request_token = factory.LazyFunction(uuid.uuid4)
+
+    class Params:
+        session = None  # the relancé object; a new session of the relance's edition by default
 
 
 class ReportFactory(factory.django.DjangoModelFactory):

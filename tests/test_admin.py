@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliances.admin_scoping import ProgrammeScopedAdminMixin
-from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User
+from alliances.models import Notification, Phase, Programme, Relance, Report, Step, Theme, User
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance, Organisation
 from networks.models import (
@@ -70,6 +70,7 @@ def populate(programme):
     return {
         Programme: programme,
         Notification: factories.NotificationFactory(programme=programme, recipient=participant.user),
+        Relance: factories.RelanceFactory(programme=programme, session=session),
         Report: factories.ReportFactory(programme=programme),
         Phase: phase,
         Step: step,

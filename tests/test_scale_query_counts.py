@@ -82,6 +82,7 @@ def _first_edition_world():
     report.status = Report.Status.READY
     report.save()
     factories.NotificationFactory(recipient=participant.user, programme=edition)
+    factories.RelanceFactory(programme=edition, session=vote_session)
     objects = {
         "edition": edition,
         "own_network": own.network,
@@ -174,6 +175,7 @@ MARKERS = {
     "evaluation_results:export_xlsx": lambda o, u: b"PK",  # a zip (xlsx) of the answers
     "recruitment:funnel": lambda o, u: o["enrolment"].network.name,
     "cockpit:edition": lambda o, u: o["edition"].name,
+    "cockpit:relance": lambda o, u: o["questionnaire"].title,  # in the subject; the recipients listed too
     "findings:index": lambda o, u: o["finding"].title,
     "committee:index": lambda o, u: o["committee"].name,
     "committee:detail": lambda o, u: o["member"].person_name,
@@ -351,6 +353,7 @@ def test_pages_cost_the_same_at_1_and_50_editions(measures, group):
 # Changelists whose rows the generator does not make for every edition: reference lists and the
 # rows this module adds to the first edition only.
 NOT_PER_EDITION = {"networks.Region", "governance.Organisation", "alliances.Report", "alliances.Notification"}
+NOT_PER_EDITION |= {"alliances.Relance"}
 NOT_PER_EDITION |= {"programme_sessions.CalendarFeed"}
 
 

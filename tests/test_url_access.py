@@ -172,6 +172,7 @@ RULES = {
     "evaluation_results:export_xlsx": coordination(),
     "recruitment:funnel": coordination(),
     "cockpit:edition": coordination(),
+    "cockpit:relance": coordination(),  # the preview; the sending (POST) is tested in tests/test_relances.py
     # --- Committee area ---------------------------------------------------------------------
     "findings:index": committee_area(),
     "committee:index": committee_area(),
@@ -341,6 +342,7 @@ def url_kwargs(name, o):
         "evaluation_results:export_xlsx": {"pk": o["questionnaire"].pk},
         "recruitment:funnel": {"slug": o["edition"].slug},
         "cockpit:edition": {"slug": o["edition"].slug},
+        "cockpit:relance": {"slug": o["edition"].slug, "target": "questionnaire", "pk": o["questionnaire"].pk},
         "committee:detail": {"pk": o["committee"].pk},
         "committee:decisions": {"pk": o["committee"].pk},
         "committee:documents": {"pk": o["committee"].pk},
