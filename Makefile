@@ -19,7 +19,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 .PHONY: help run test lint messages install install-test data-dir clean-venv
 
 help:
-	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS)"
+	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS) and run the periodic jobs"
 	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make messages  refresh locale/ from the sources (needs GNU gettext), then translate the new English entries"
@@ -51,6 +51,11 @@ DEBUG_PROBE := import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allia
 data-dir:
 	@mkdir -p "$${DATA_DIR:-data}"
 
+# The web server and, beside it, one Celery worker with beat embedded (manage.py run_embedded): the
+# periodic jobs run and reminders go out to the data folder's emails/, with no server to install.
+# Tasks go through files under the data folder (EMBEDDED_WORKER); links in e-mails point at RUN_ADDRESS.
+run: export EMBEDDED_WORKER = true
+run: export SITE_URL ?= http://$(RUN_ADDRESS)
 run: $(STAMP_BASE) data-dir
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_pilot_programme
@@ -58,7 +63,7 @@ run: $(STAMP_BASE) data-dir
 	@# Static files are served from the app folders while DEBUG is on; collected only when it is off.
 	@if [ "$$($(BIN)/python -c '$(DEBUG_PROBE)')" != "True" ]; then \
 		echo "DEBUG is off: collecting static files"; $(MANAGE) collectstatic --noinput --verbosity 0; fi
-	$(MANAGE) runserver $(RUN_ADDRESS)
+	$(MANAGE) run_embedded $(RUN_ADDRESS)
 
 # axe-core for the accessibility tests, from package-lock.json (skipped with a message when npm is missing:
 # those tests are then skipped outside CI).

@@ -14,3 +14,7 @@ class CoreConfig(AppConfig):
         from alliances.admin_scoping import harden_library_admins
 
         harden_library_admins(admin.site)
+
+        from alliances.embedded import ensure_broker_folders
+
+        ensure_broker_folders()

@@ -372,9 +372,27 @@ else:
 
 # --- Celery ------------------------------------------------------------------------
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The embedded default's own worker (`make run` sets EMBEDDED_WORKER=true): tasks go through files
+# under DATA_DIR/celery/ (kombu's filesystem transport: no server to install) to the one Celery
+# worker, with beat embedded, that `manage.py run_embedded` starts beside the web server, so the
+# periodic jobs (reminders, announcements, packs) run. Off: tasks run eagerly in-process and no
+# periodic job runs. With Redis, run a worker and one beat instead (docker-compose.yml).
+EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", False)
+if EMBEDDED_WORKER and REDIS_URL:
+    raise ImproperlyConfigured(
+        "EMBEDDED_WORKER is for the embedded default: with REDIS_URL, run `celery worker` and one "
+        "`celery beat` (docker-compose.yml) and leave EMBEDDED_WORKER unset."
+    )
+EMBEDDED_BROKER_DIR = DATA_DIR / "celery"
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+elif EMBEDDED_WORKER:
+    CELERY_BROKER_URL = "filesystem://"
+else:
+    CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or EMBEDDED_WORKER))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -386,6 +404,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL == "filesystem://":
+    # One folder for the queue (the web server writes, the worker reads), one for the exchanges.
+    # Created at start-up by alliances.embedded.ensure_broker_folders().
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
+        "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
+        "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
+    }
 # Task modules beyond each app's tasks.py (autodiscovered).
 CELERY_IMPORTS = ["alliances.document_tasks"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

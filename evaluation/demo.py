@@ -10,8 +10,10 @@ questionnaire's 2018 window, so a second run creates and changes nothing.
 import datetime as dt
 import random
 
-from alliances.pilot import upsert_many
-from evaluation.models import Answer, Question, Questionnaire, Response
+from alliances.demo import at
+from alliances.pilot import upsert, upsert_many
+from evaluation import pilot as evaluation_pilot
+from evaluation.models import Answer, Competency, Question, Questionnaire, Response
 from sessions.models import Registration
 
 # Chance that a person of the audience answered, by kind of questionnaire.
@@ -117,3 +119,74 @@ def _value(rng, question, participant, baseline):
     if question.required or rng.random() < TEXT_RATE:
         return rng.choice(TEXTS["default"])
     return None
+
+
+# --- The current edition (alliances/demo.py) -------------------------------------------------
+
+#: Share of S1's attendees who have answered its feedback questionnaire so far.
+CURRENT_ANSWER_RATE = 0.5
+
+
+def load_current(programme, *, anchor, participants, sessions):
+    """The current edition's competencies and S1's feedback questionnaire, open until 10 days after
+    the anchor, answered by about half of those present so far."""
+    rng = random.Random(2026)
+    upsert_many(
+        Competency,
+        [
+            {"programme": programme, "name": name, "order": order}
+            for order, name in enumerate(evaluation_pilot.COMPETENCIES, start=1)
+        ],
+        key=("programme", "name"),
+    )
+    s1 = sessions[1]
+    questionnaire, _ = upsert(
+        Questionnaire,
+        {"programme": programme, "kind": Questionnaire.Kind.SESSION_FEEDBACK, "session": s1},
+        {
+            "audience": Questionnaire.Audience.SESSION_ATTENDEES,
+            "title": f"Retour sur la session {s1.code} — {s1.title}",
+            "introduction": "Quelques minutes pour nous dire comment s'est passée la session.",
+            "opens_at": s1.ends_at,
+            "closes_at": at(anchor, 10, 23, 59),
+        },
+    )
+    specs = [*evaluation_pilot.FEEDBACK_HEAD, evaluation_pilot.FEEDBACK_INSPIRING, *evaluation_pilot.FEEDBACK_TAIL]
+    questions = upsert_many(Question, evaluation_pilot._rows(questionnaire, specs), key=("questionnaire", "order"))
+    present = set(
+        Registration.objects.filter(session=s1, attendance=Registration.Attendance.PRESENT).values_list(
+            "participant_id", flat=True
+        )
+    )
+    response_rows, answer_specs = [], []
+    for participant in participants:
+        if participant.pk not in present or rng.random() >= CURRENT_ANSWER_RATE:
+            continue
+        submitted_at = s1.ends_at + dt.timedelta(hours=rng.randint(2, 24 * 5))
+        response_rows.append(
+            {
+                "questionnaire": questionnaire,
+                "participant": participant,
+                "submitted_at": submitted_at,
+                "updated_at": submitted_at,
+            }
+        )
+        answer_specs.append([(question, _value(rng, question, participant, {})) for question in questions])
+    responses = upsert_many(
+        Response, response_rows, key=("questionnaire", "participant"), initial=("submitted_at", "updated_at")
+    )
+    answer_rows = []
+    for response, specs_of_response in zip(responses, answer_specs, strict=True):
+        for question, value in specs_of_response:
+            if value is None:
+                continue
+            row = {"response": response, "question": question, "value": None, "text": "", "selected": []}
+            if question.kind == Question.Kind.SCALE:
+                row["value"] = value
+            elif question.kind == Question.Kind.TEXT:
+                row["text"] = value
+            else:
+                row["selected"] = value
+            answer_rows.append(row)
+    upsert_many(Answer, answer_rows, key=("response", "question"))
+    return questionnaire

@@ -8,8 +8,9 @@ Deterministic: a seeded random generator and natural keys, so a second run chang
 import datetime as dt
 import random
 
-from alliances.pilot import update, upsert_many, upsert_user
-from governance.models import Committee, CommitteeMember, Decision, MeetingAttendance
+from alliances.pilot import update, upsert, upsert_many, upsert_user
+from governance import pilot as governance_pilot
+from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
 
 COMMITTEE_MEMBER_EMAIL = "comite@alliances.localhost"
 COMMITTEE_MEMBER_SEAT = "DJEPVA"
@@ -110,3 +111,49 @@ def load(programme, *, password, password_hash):
     upsert_many(MeetingAttendance, attendance, key=("meeting", "member"))
     upsert_many(Decision, decisions, key=("meeting", "title"))
     return user
+
+
+# --- The current edition (alliances/demo.py) -------------------------------------------------
+
+CURRENT_MEETING = {
+    "title": "Point d'étape du comité de pilotage",
+    "days": 10,
+    "agenda": (
+        "1. Bilan de la session S1 et réponses à la session S2\n"
+        "2. Réseaux à suivre et bilatérales restant à tenir\n"
+        "3. Préparation de la session S3"
+    ),
+}
+
+
+def load_current(programme, *, anchor, committee_member):
+    """The current edition's steering committee (DJEPVA, Le RAMEAU; the demo committee member on the
+    DJEPVA seat) and its next meeting, 10 days after the anchor."""
+    organisations = governance_pilot.load_organisations()
+    name, mission, org_names, _persons, _private = governance_pilot.COMMITTEES[Committee.Kind.STEERING]
+    committee, _ = upsert(
+        Committee, {"programme": programme, "kind": Committee.Kind.STEERING}, {"name": name, "mission": mission}
+    )
+    upsert_many(
+        CommitteeMember,
+        [
+            {
+                "committee": committee,
+                "organisation": organisations[org_name],
+                "user": committee_member if org_name == COMMITTEE_MEMBER_SEAT else None,
+            }
+            for org_name in org_names
+        ],
+        key=("committee", "organisation"),
+    )
+    upsert(
+        Meeting,
+        {"committee": committee, "title": CURRENT_MEETING["title"]},
+        {
+            "held_on": anchor + dt.timedelta(days=CURRENT_MEETING["days"]),
+            "starts_at": dt.time(14, 0),
+            "location": "Paris",
+            "agenda": CURRENT_MEETING["agenda"],
+        },
+    )
+    return committee

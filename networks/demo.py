@@ -343,3 +343,70 @@ def _load_roadmaps(rng, agreed, participants):
                 }
             )
     upsert_many(RoadmapAction, rows, key=("roadmap", "title"))
+
+
+# --- The current edition (alliances/demo.py) -------------------------------------------------
+
+# (acronym, status, days from the anchor to the decision, to the launch bilateral or None): four
+# networks agreed (one still waits for its launch bilateral), one is still deciding.
+CURRENT_NETWORKS = [
+    ("RFES", AGREED, -75, -50),
+    ("FFJP", AGREED, -72, -46),
+    ("UFCSR", AGREED, -70, -40),
+    ("RFIS", AGREED, -66, None),
+    ("FFR", PENDING, None, None),
+]
+# RFES's roadmap: two actions late, one ahead (days from the anchor), so the network is « à suivre ».
+CURRENT_ACTIONS = [
+    ("Présenter la stratégie partenariale au conseil d'administration", -12, Action.IN_PROGRESS),
+    ("Désigner un référent partenariats dans chaque région", -3, Action.TODO),
+    ("Rencontrer trois collectivités pour co-construire un projet de territoire", 60, Action.TODO),
+]
+
+
+def load_current(programme, *, anchor, password, password_hash):
+    """The current edition's enrolments, participants (the same people as in the pilot: one
+    participation per edition), inventories and RFES's roadmap; return the participants."""
+    rng = random.Random(2026)
+    networks = {network.acronym: network for network in Network.objects.filter(acronym__in=PARTICIPANTS)}
+    rows = []
+    for index, (acronym, status, decided, launched) in enumerate(CURRENT_NETWORKS):
+        rows.append(
+            {
+                "programme": programme,
+                "network": networks[acronym],
+                "status": status,
+                "solicited_on": anchor + dt.timedelta(days=-90 + 2 * index),
+                "decided_on": None if decided is None else anchor + dt.timedelta(days=decided),
+                "refusal_reason": "",
+                "launch_meeting_on": None if launched is None else anchor + dt.timedelta(days=launched),
+                "launch_meeting_notes": "Bilatérale de lancement (données fictives)." if launched is not None else "",
+                "share_inventory": True,
+            }
+        )
+    enrolments = upsert_many(Enrolment, rows, key=("programme", "network"))
+    agreed = [e for e in enrolments if e.status == AGREED]
+    participants = _load_participants(agreed, password=password, password_hash=password_hash)
+    _load_partnerships(rng, agreed)
+    rfes = next(e for e in agreed if e.network.acronym == "RFES")
+    (roadmap,) = upsert_many(
+        Roadmap,
+        [{"enrolment": rfes, "title": "Feuille de route partenariale — RFES", "ambition": AMBITIONS[1]}],
+        key=("enrolment",),
+    )
+    upsert_many(
+        RoadmapAction,
+        [
+            {
+                "roadmap": roadmap,
+                "title": title,
+                "owner": participants[rfes.pk][0],
+                "due_on": anchor + dt.timedelta(days=days),
+                "status": status,
+                "done_on": None,
+            }
+            for title, days, status in CURRENT_ACTIONS
+        ],
+        key=("roadmap", "title"),
+    )
+    return [participant for enrolment in agreed for participant in participants[enrolment.pk]]

@@ -6,10 +6,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -41,7 +43,8 @@ from sessions.models import (
     TopicProposal,
     TopicVote,
 )
-from sessions.services import calendar_feed_regenerate
+from sessions.reminders import ANNOUNCEMENT_WINDOW, announcement_email_status
+from sessions.services import announcement_publish_and_send, calendar_feed_regenerate
 from sessions.tasks import send_announcement
 
 
@@ -273,6 +276,97 @@ class AnnouncementAdmin(ProgrammeScopedAdmin):
     search_fields = ("title", "body")
     date_hierarchy = "published_at"
     actions = ("send_by_email_now",)
+    readonly_fields = ("email_status",)
+    change_form_template = "admin/programme_sessions/announcement/change_form.html"
+
+    # --- The e-mail: what happened, what will happen, « Publier et envoyer maintenant » --------
+
+    @admin.display(description=_("envoi par e-mail"))
+    def email_status(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Enregistrez l'annonce : la page dira ensuite à qui et quand elle part par e-mail.")
+        status = announcement_email_status(obj)
+        lines = []
+        if status.sent:
+            lines.append(
+                ngettext(
+                    "Envoyée le %(when)s à %(count)d personne.",
+                    "Envoyée le %(when)s à %(count)d personnes.",
+                    status.sent,
+                )
+                % {"when": _moment(status.last_sent_at), "count": status.sent}
+            )
+        if status.waiting:
+            lines.append(
+                ngettext(
+                    "%(count)d e-mail en attente d'envoi.", "%(count)d e-mails en attente d'envoi.", status.waiting
+                )
+                % {"count": status.waiting}
+            )
+        if status.failed:
+            log_url = reverse("admin:alliances_notification_changelist")
+            lines.append(
+                format_html(
+                    '<a href="{}?famille=announcement&amp;status=failed&amp;programme__id__exact={}">{}</a>',
+                    log_url,
+                    obj.programme_id,
+                    ngettext("%(count)d e-mail en échec.", "%(count)d e-mails en échec.", status.failed)
+                    % {"count": status.failed},
+                )
+            )
+        if not status.recorded:
+            lines.append(_("Pas encore envoyée par e-mail."))
+        forecast = _forecast(obj, status)
+        if forecast:
+            lines.append(forecast[1])
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None and self.has_change_permission(request, obj):
+            to_send = announcement_email_status(obj).to_send
+            if to_send:
+                extra_context["send_now_label"] = ngettext(
+                    "Publier et envoyer maintenant à %(count)d personne",
+                    "Publier et envoyer maintenant à %(count)d personnes",
+                    to_send,
+                ) % {"count": to_send}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._say_what_will_happen(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if SEND_NOW in request.POST:
+            added = announcement_publish_and_send(announcement=obj)
+            if added:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Annonce publiée : son e-mail part maintenant à %(count)d personne.",
+                        "Annonce publiée : son e-mail part maintenant à %(count)d personnes.",
+                        added,
+                    )
+                    % {"count": added},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Cette annonce a déjà été envoyée à toutes les personnes concernées : aucun nouvel e-mail."),
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(request.path)
+        response = super().response_change(request, obj)
+        self._say_what_will_happen(request, obj)
+        return response
+
+    def _say_what_will_happen(self, request, obj):
+        forecast = _forecast(obj, announcement_email_status(obj))
+        if forecast:
+            self.message_user(request, forecast[1], forecast[0])
 
     @admin.action(description=_("Envoyer par e-mail maintenant"), permissions=["change"])
     def send_by_email_now(self, request, queryset):
@@ -297,6 +391,61 @@ class AnnouncementAdmin(ProgrammeScopedAdmin):
                 _("Les annonces dont la date de publication n'est pas encore arrivée partiront à cette date."),
                 messages.WARNING,
             )
+
+
+SEND_NOW = "_send_now"  # the name of the change form's « Publier et envoyer maintenant » button
+
+
+def _moment(value):
+    """« 3 décembre 2026 à 10 h 05 », in the platform's time zone."""
+    local = timezone.localtime(value)
+    return _("%(day)s à %(time)s") % {"day": date_format(local, "j F Y"), "time": date_format(local, "G \\h i")}
+
+
+def _forecast(announcement, status):
+    """What the periodic job will do with the announcement's e-mail: (message level, French text), or None."""
+    if not status.to_send:
+        if not status.recorded:
+            return (
+                messages.WARNING,
+                _(
+                    "Personne ne recevra cette annonce par e-mail : aucun participant de l'édition "
+                    "ne reçoit les actualités."
+                ),
+            )
+        return None
+    count = {"count": status.to_send}
+    if not status.published:
+        return (
+            messages.INFO,
+            ngettext(
+                "Elle sera publiée le %(when)s et envoyée par e-mail à %(count)d personne dans les minutes qui suivent.",
+                "Elle sera publiée le %(when)s et envoyée par e-mail à %(count)d personnes dans les minutes qui suivent.",
+                status.to_send,
+            )
+            % {**count, "when": _moment(announcement.published_at)},
+        )
+    if status.in_window:
+        return (
+            messages.INFO,
+            ngettext(
+                "Elle sera envoyée par e-mail à %(count)d personne dans les prochaines minutes.",
+                "Elle sera envoyée par e-mail à %(count)d personnes dans les prochaines minutes.",
+                status.to_send,
+            )
+            % count,
+        )
+    return (
+        messages.WARNING,
+        ngettext(
+            "Publiée il y a plus de %(days)d jours, elle ne part plus d'elle-même par e-mail : « Publier et "
+            "envoyer maintenant » l'envoie à %(count)d personne.",
+            "Publiée il y a plus de %(days)d jours, elle ne part plus d'elle-même par e-mail : « Publier et "
+            "envoyer maintenant » l'envoie à %(count)d personnes.",
+            status.to_send,
+        )
+        % {**count, "days": ANNOUNCEMENT_WINDOW.days},
+    )
 
 
 @admin.register(CalendarFeed)

@@ -13,8 +13,19 @@ from collections import Counter
 
 from django.utils import timezone
 
-from alliances.pilot import update, upsert_many
-from sessions.models import Announcement, FieldVisit, FollowUp, Registration, TopicProposal, TopicVote
+from alliances.demo import at
+from alliances.pilot import themes_by_order, update, upsert, upsert_many
+from sessions import pilot as sessions_pilot
+from sessions.models import (
+    Announcement,
+    FieldVisit,
+    FollowUp,
+    InspiringMeeting,
+    Registration,
+    Session,
+    TopicProposal,
+    TopicVote,
+)
 
 DECLINE_COMMENTS = [
     "Indisponible ce jour-là : assemblée générale du réseau.",
@@ -166,3 +177,105 @@ def _load_follow_ups(rng, participants, coordinator):
         ],
         key=("enrolment", "visited_on"),
     )
+
+
+# --- The current edition (alliances/demo.py) -------------------------------------------------
+
+# Session number: (days from the anchor, venue). S1 is past; S2, in 6 days, is the one whose
+# « J-7 » reminder is already due on the day the edition is created (a missed reminder goes at the
+# next run: alliances.notifications.current_offset), so a fresh `make run` sends it at once.
+CURRENT_SESSIONS = {1: (-20, "Paris"), 2: (6, "Lyon"), 3: (55, "Paris"), 4: (110, "Paris")}
+# S2's answers so far, by position in the participants' list: the others have not answered.
+S2_ANSWERS = {0: Registration.Rsvp.CONFIRMED, 2: Registration.Rsvp.CONFIRMED, 4: Registration.Rsvp.CONFIRMED}
+S2_DECLINED = {5: "Conseil d'administration du réseau ce jour-là."}
+
+
+def load_current(programme, *, anchor, participants, coordinator):
+    """The current edition's sessions (S1 past with its attendance, S2 in 6 days with answers
+    missing), a welcome announcement and a first follow-up."""
+    rng = random.Random(2026)
+    themes = themes_by_order(programme)
+    sessions = {}
+    for spec in sessions_pilot.SESSIONS:
+        days, venue = CURRENT_SESSIONS[spec["number"]]
+        session, created = upsert(
+            Session,
+            {"programme": programme, "number": spec["number"]},
+            {
+                "code": spec["code"],
+                "title": spec["title"],
+                "theory": spec["theory"],
+                "applied_work": spec["applied_work"],
+                "starts_at": at(anchor, days, 9, 30),
+                "ends_at": at(anchor, days, 17, 30),
+                "venue": venue,
+            },
+        )
+        if created:
+            session.themes.set([themes[order] for order in spec["themes"]])
+        if spec["inspiring"]:
+            speaker_kind, description = spec["inspiring"]
+            upsert(InspiringMeeting, {"session": session}, {"speaker_kind": speaker_kind, "description": description})
+        sessions[spec["number"]] = session
+
+    s1, s2 = sessions[1], sessions[2]
+    rows = []
+    for participant in participants:
+        confirmed = rng.random() < 0.85
+        rows.append(
+            {
+                "session": s1,
+                "participant": participant,
+                "rsvp": Registration.Rsvp.CONFIRMED if confirmed else Registration.Rsvp.DECLINED,
+                "rsvp_comment": "" if confirmed else rng.choice(DECLINE_COMMENTS),
+                "responded_at": s1.starts_at - dt.timedelta(days=rng.randint(3, 12)),
+                "attendance": Registration.Attendance.PRESENT if confirmed else Registration.Attendance.EXCUSED,
+            }
+        )
+    for index, participant in enumerate(participants):
+        rsvp = S2_ANSWERS.get(index) or (Registration.Rsvp.DECLINED if index in S2_DECLINED else None)
+        if rsvp is None:
+            continue  # no answer yet: « sans réponse »
+        rows.append(
+            {
+                "session": s2,
+                "participant": participant,
+                "rsvp": rsvp,
+                "rsvp_comment": S2_DECLINED.get(index, ""),
+                "responded_at": at(anchor, -index - 1, 10),
+                "attendance": "",
+            }
+        )
+    upsert_many(Registration, rows, key=("session", "participant"))
+    upsert_many(
+        Announcement,
+        [
+            {
+                "programme": programme,
+                "title": "Bienvenue dans la nouvelle promotion",
+                "published_at": at(anchor, -55, 10),
+                "body": (
+                    "Le parcours démarre : la session S1 « Comprendre » réunit bientôt les réseaux de la promotion. "
+                    "Pensez à répondre aux invitations et à compléter l'inventaire de vos partenariats."
+                ),
+                "author": coordinator,
+            }
+        ],
+        key=("programme", "title"),
+    )
+    enrolments = list({participant.enrolment_id: participant.enrolment for participant in participants}.values())
+    upsert_many(
+        FollowUp,
+        [
+            {
+                "enrolment": enrolments[0],
+                "held_on": anchor - dt.timedelta(days=15),
+                "kind": FollowUp.Kind.CALL,
+                "coordinator": coordinator,
+                "private_notes": "Notes internes fictives : inventaire en cours, feuille de route à reprendre.",
+                "shared_summary": "Point d'étape (fictif) après la session S1.",
+            }
+        ],
+        key=("enrolment", "held_on"),
+    )
+    return sessions

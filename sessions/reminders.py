@@ -25,8 +25,10 @@ par e-mail maintenant » sends an older one on demand (still once per person).
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -230,4 +232,55 @@ def announcement_queue(*, announcement):
             status=Notification.Status.PENDING,
             due_at__lte=now,
         ).values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class AnnouncementEmailStatus:
+    """Where an announcement's e-mail stands, read from its notification rows (one per person)."""
+
+    sent: int
+    waiting: int  # recorded, not sent yet (pending or being sent)
+    failed: int
+    last_sent_at: dt.datetime | None
+    to_send: int  # people it would reach now who have no row yet
+    published: bool
+    in_window: bool  # published recently enough for the periodic job to send it
+
+    @property
+    def recorded(self):
+        return self.sent + self.waiting + self.failed
+
+
+def announcement_email_status(announcement, *, now=None):
+    """Two queries: the rows by status, and the recipients without a row."""
+    now = now or timezone.now()
+    by_status = {
+        row["status"]: row
+        for row in Notification.objects.filter(
+            kind=ANNOUNCEMENT,
+            content_type=ContentType.objects.get_for_model(Announcement),
+            object_id=announcement.pk,
+        )
+        .values("status")
+        .annotate(count=Count("pk"), last_sent_at=Max("sent_at"))
+    }
+
+    def count(*statuses):
+        return sum(by_status[status]["count"] for status in statuses if status in by_status)
+
+    recorded = Notification.objects.filter(
+        kind=ANNOUNCEMENT, content_type=ContentType.objects.get_for_model(Announcement), object_id=announcement.pk
+    ).values("recipient_id")
+    to_send = _announcement_recipients(announcement).exclude(user_id__in=recorded).count() if announcement.pk else 0
+    Status = Notification.Status
+    published = announcement.published_at <= now
+    return AnnouncementEmailStatus(
+        sent=count(Status.SENT),
+        waiting=count(Status.PENDING, Status.SENDING),
+        failed=count(Status.FAILED),
+        last_sent_at=by_status.get(Status.SENT, {}).get("last_sent_at"),
+        to_send=to_send,
+        published=published,
+        in_window=published and announcement.published_at > now - ANNOUNCEMENT_WINDOW,
     )

@@ -5,7 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.models import CalendarFeed, Registration, new_calendar_token
+from alliances import notifications
+from alliances.tasks import dispatch_to_workers
+from sessions.models import Announcement, CalendarFeed, Registration, new_calendar_token
+from sessions.reminders import announcement_email_status, announcement_queue
 
 RSVP_ANSWERS = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
 
@@ -58,3 +61,28 @@ def calendar_feed_regenerate(*, user):
             feed.full_clean()
             feed.save()
     return feed
+
+
+def announcement_publish_and_send(*, announcement, now=None):
+    """« Publier et envoyer maintenant »: publish the announcement (now, if it was dated later) and
+    record its e-mail for each person who has not had it, then hand them to the workers.
+
+    Returns how many people were added: 0 when everyone already has their e-mail (sent, being
+    sent or failed: « Renvoyer » in the e-mail log resends a failed one), so a second click sends
+    nothing. The announcement row is locked while it is published, and the unique notification
+    record holds « once per person » however many clicks race.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        if locked.published_at > now:
+            locked.published_at = now
+            locked.save(update_fields=["published_at"])
+        added = announcement_email_status(locked, now=now).to_send
+        ids = announcement_queue(announcement=locked)
+        # Still-pending rows are dispatched again too: harmless (each is claimed once), and it
+        # recovers a batch whose task was lost.
+        for chunk in notifications.chunked(ids, notifications.batch_size()):
+            dispatch_to_workers(chunk)
+    announcement.published_at = locked.published_at
+    return added

@@ -43,6 +43,7 @@ SETTINGS_VARIABLES = {
     "PASSWORD_RESET_LIMIT_PER_CLIENT",
     "BENCH_MINIMAL_VIEW",
     "UPLOAD_MAX_REQUEST_SIZE",
+    "EMBEDDED_WORKER",
 }
 
 PROBE = """
@@ -67,6 +68,8 @@ print(json.dumps({
     "cache_location": s.CACHES["default"].get("LOCATION"),
     "redis_url": s.REDIS_URL,
     "broker_url": s.CELERY_BROKER_URL,
+    "broker_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "embedded_worker": s.EMBEDDED_WORKER,
     "eager": s.CELERY_TASK_ALWAYS_EAGER,
     "soft_time_limit": s.CELERY_TASK_SOFT_TIME_LIMIT,
     "time_limit": s.CELERY_TASK_TIME_LIMIT,
@@ -183,6 +186,8 @@ def test_empty_values_count_as_unset(data_dir):
         ({"CELERY_TASK_TIME_LIMIT": "ten"}, "CELERY_TASK_TIME_LIMIT"),
         ({"CELERY_TASK_TIME_LIMIT": "3600"}, "visibility timeout"),
         ({"CELERY_TASK_ALWAYS_EAGER": "sometimes"}, "CELERY_TASK_ALWAYS_EAGER"),
+        ({"EMBEDDED_WORKER": "sometimes"}, "EMBEDDED_WORKER"),
+        ({**PROD, "REDIS_URL": "redis://r:6379/0", "EMBEDDED_WORKER": "true"}, "EMBEDDED_WORKER"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({**PROD, "SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
         ({**PROD, "CSRF_COOKIE_SECURE": "2"}, "CSRF_COOKIE_SECURE"),
@@ -224,6 +229,25 @@ def test_redis_url_switches_cache_and_broker_and_turns_eager_off(data_dir):
     assert s["cache_location"] == "redis://redis.example:6379/2"
     assert s["broker_url"] == "redis://redis.example:6379/2"
     assert s["eager"] is False
+
+
+def test_embedded_worker_queues_tasks_in_files_under_the_data_folder(data_dir):
+    """What `make run` sets: tasks are no longer eager, they go through kombu's filesystem transport."""
+    s = settings_ok(data_dir, EMBEDDED_WORKER="true")
+    assert s["embedded_worker"] is True
+    assert s["broker_url"] == "filesystem://"
+    assert s["eager"] is False
+    queue = data_dir / "celery" / "queue"
+    assert s["broker_options"]["data_folder_in"] == s["broker_options"]["data_folder_out"] == str(queue)
+    assert s["broker_options"]["control_folder"] == str(data_dir / "celery" / "control")
+    assert queue.is_dir()  # created at start-up: the transport creates no folder itself
+    assert s["debug"] is True and s["engine"] == "django.db.backends.sqlite3"  # still the embedded default
+
+
+def test_embedded_worker_is_off_by_default(data_dir):
+    s = settings_ok(data_dir, EMBEDDED_WORKER="false")
+    assert (s["embedded_worker"], s["broker_url"], s["eager"]) == (False, "memory://", True)
+    assert not (data_dir / "celery").exists()
 
 
 def test_celery_eager_can_be_forced_with_redis(data_dir):

@@ -1,20 +1,26 @@
 """``manage.py load_demo``: clearly fictional demo data on top of the 2018 pilot, and demo accounts.
 
 Loads the pilot first (so ``load_demo`` alone is enough), then each app's demo part, in one
-transaction. Idempotent: deterministic data found by natural keys, so a second run creates no
-row and changes no value. Prints the demo logins and their shared password.
+transaction; then a fictional *current* edition (``alliances/demo.py``), dated relative to the day
+it is first created, which the demo coordinator coordinates and two demo participants take part in.
+Idempotent: deterministic data found by natural keys, so a second run creates no row and changes
+no value — on a later day too (the current edition keeps the dates of the day it was created).
+Prints the demo logins and their shared password, and which of them see the current edition.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from alliances import demo as core_demo
 from alliances.management.commands.load_pilot_programme import (
     created_message,
     load_pilot_programme,
     pilot_summary,
     project_row_count,
 )
+from alliances.models import Programme
 from alliances.pilot import demo_password_hash, upsert_user
 from evaluation import demo as evaluation_demo
 from governance import demo as governance_demo
@@ -49,9 +55,10 @@ def load_demo(password=DEMO_PASSWORD):
     sessions_demo.load(programme, participants=participants, coordinator=coordinator)
     evaluation_demo.load(programme, participants=participants)
     committee_member = governance_demo.load(programme, **credentials)
+    load_current_edition(coordinator=coordinator, committee_member=committee_member, credentials=credentials)
     accounts = [
         ("Super-administrateur", SUPERUSER_EMAIL),
-        ("Coordination du programme pilote", COORDINATOR_EMAIL),
+        ("Coordination (pilote 2018 et édition en cours)", COORDINATOR_EMAIL),
         *[
             (f"Participant·e — {participant.enrolment.network.acronym}", participant.user.email)
             for participant in participants
@@ -60,6 +67,40 @@ def load_demo(password=DEMO_PASSWORD):
         ("Membre des comités de pilotage et d'orientation", committee_member.email),
     ]
     return programme, accounts
+
+
+def load_current_edition(*, coordinator, committee_member, credentials):
+    """The fictional edition under way, every app's part of it; return it. Call inside a transaction."""
+    anchor = core_demo.anchor_day()
+    current = core_demo.load_current(anchor)
+    current.coordinators.add(coordinator)
+    participants = networks_demo.load_current(current, anchor=anchor, **credentials)
+    sessions = sessions_demo.load_current(current, anchor=anchor, participants=participants, coordinator=coordinator)
+    evaluation_demo.load_current(current, anchor=anchor, participants=participants, sessions=sessions)
+    governance_demo.load_current(current, anchor=anchor, committee_member=committee_member)
+    return current
+
+
+def current_edition_summary(current):
+    """Who sees the current edition, and what is happening in it, in French."""
+    next_session = current.sessions.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+    logins = [
+        email for email in networks_demo.DEMO_PARTICIPANT_EMAILS if current.participants.filter(user__email=email)
+    ]
+    lines = [
+        f"Édition en cours « {current.name} » ({current.slug}), du {current.starts_on:%d/%m/%Y} "
+        f"au {current.ends_on:%d/%m/%Y} (dates fixées le jour de sa création).",
+    ]
+    if next_session:
+        lines.append(
+            f"  Prochaine session : {next_session.code} le {timezone.localtime(next_session.starts_at):%d/%m/%Y}, "
+            "des réponses manquent ; son rappel part avec la tâche périodique (make run)."
+        )
+    lines += [
+        f"  La voient : {COORDINATOR_EMAIL} (coordination, cockpit /coordination/editions/{current.slug}/), "
+        f"{', '.join(logins)} (participants), {governance_demo.COMMITTEE_MEMBER_EMAIL} (comité de pilotage).",
+    ]
+    return "\n".join(lines)
 
 
 class Command(BaseCommand):
@@ -83,6 +124,7 @@ class Command(BaseCommand):
             f"{programme.enrolments.pilots().filter(participants__isnull=False).distinct().count()} réseaux pilotes "
             "avec leurs participants, partenariats, freins et feuille de route."
         )
+        self.stdout.write(current_edition_summary(Programme.objects.get(slug=core_demo.CURRENT_SLUG)))
         self.stdout.write(created_message(before, project_row_count()))
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Comptes de démonstration"))
