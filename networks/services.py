@@ -5,9 +5,10 @@ Every function takes keyword-only arguments, validates the object with ``full_cl
 for scoping: they pass objects they fetched within ``request.participant.enrolment``.
 """
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from networks.models import Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
+from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
 
 PARTNERSHIP_FIELDS = (
     "partner_name",
@@ -42,6 +43,47 @@ def _validated_save(instance):
     instance.full_clean()
     instance.save()
     return instance
+
+
+# --- People: the account and the participation (the CSV import, the one-step invitation) ----
+
+
+ACCOUNT_DETAILS = ("first_name", "last_name", "phone")
+
+
+def account_get_or_create(*, email, user=None, **details):
+    """The account of ``email`` (already normalised), created with an unusable password when ``user`` is None.
+
+    ``user`` is the existing account of that address when the caller looked it up (the CSV import
+    looks up every row at once). An existing account only gets the details it lacks: what the
+    person wrote themselves is never overwritten. Returns ``(user, created)``.
+    """
+    unknown = set(details) - set(ACCOUNT_DETAILS)
+    if unknown:
+        raise TypeError(f"accounts have no detail(s) {sorted(unknown)}")
+    if user is None:
+        user = get_user_model()(email=email, **details)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        return user, True
+    changed = [name for name, value in details.items() if value and not getattr(user, name)]
+    for name in changed:
+        setattr(user, name, details[name])
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=changed)
+    return user, False
+
+
+def participant_create(*, user, enrolment: Enrolment, job_title="", binome: Binome | None = None) -> Participant:
+    """Add ``user`` to ``enrolment`` (and to ``binome``, which takes its free slot with the binôme locked).
+
+    ``full_clean()`` gives the French messages of the rules (one participation per edition, a
+    binôme of two of the same network); the database holds them against a concurrent writer.
+    """
+    participant = Participant(user=user, enrolment=enrolment, job_title=job_title, binome=binome)
+    return _validated_save(participant)
 
 
 # --- Partnerships ------------------------------------------------------------------
