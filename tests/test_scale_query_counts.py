@@ -174,6 +174,7 @@ MARKERS = {
     "evaluation_results:export_xlsx": lambda o, u: b"PK",  # a zip (xlsx) of the answers
     "recruitment:funnel": lambda o, u: o["enrolment"].network.name,
     "cockpit:edition": lambda o, u: o["edition"].name,
+    "invitations:invite": lambda o, u: o["enrolment"].network.name,  # the network choices
     "findings:index": lambda o, u: o["finding"].title,
     "committee:index": lambda o, u: o["committee"].name,
     "committee:detail": lambda o, u: o["member"].person_name,

@@ -172,6 +172,9 @@ RULES = {
     "evaluation_results:export_xlsx": coordination(),
     "recruitment:funnel": coordination(),
     "cockpit:edition": coordination(),
+    "invitations:invite": coordination(),
+    # POST only (a GET is a 405 for everyone); the participant is A's owner, invitation accepted or not.
+    "invitations:resend": coordination(to("cockpit:edition"), "post"),
     # --- Committee area ---------------------------------------------------------------------
     "findings:index": committee_area(),
     "committee:index": committee_area(),
@@ -299,6 +302,7 @@ def world(db, settings):
         "decision": factories.DecisionFactory(meeting=meeting),
         "report": report,
         "feed": session_services.calendar_feed_get_or_create(user=owner.user),
+        "participant": owner,
     }
     users = {
         "anon": None,
@@ -341,6 +345,8 @@ def url_kwargs(name, o):
         "evaluation_results:export_xlsx": {"pk": o["questionnaire"].pk},
         "recruitment:funnel": {"slug": o["edition"].slug},
         "cockpit:edition": {"slug": o["edition"].slug},
+        "invitations:invite": {"slug": o["edition"].slug},
+        "invitations:resend": {"slug": o["edition"].slug, "participant_pk": o["participant"].pk},
         "committee:detail": {"pk": o["committee"].pk},
         "committee:decisions": {"pk": o["committee"].pk},
         "committee:documents": {"pk": o["committee"].pk},
@@ -364,7 +370,8 @@ def _check(response, expected, name, role):
         assert response.url.startswith(reverse("accounts:login")), f"{where}: {response.url}"
     elif isinstance(expected, tuple):
         assert response.status_code == 302, f"{where}: {response.status_code}"
-        assert resolve(response.url.split("?")[0]).view_name == expected[1], f"{where}: {response.url}"
+        path = response.url.split("#")[0].split("?")[0]  # a fragment (« #invitations ») or a query string
+        assert resolve(path).view_name == expected[1], f"{where}: {response.url}"
     else:
         assert response.status_code == expected, f"{where}: {response.status_code}"
 
