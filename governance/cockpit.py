@@ -8,7 +8,7 @@ pack, J-n before it) or as the notification about the report (a pack launched fr
 with « envoi aux membres »): both count as sent.
 """
 
-from django.db.models import F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,11 @@ from governance.selectors import _count, overdue_q
 from governance.views import PACK_KIND
 
 OVERDUE_SHOWN = 5  # decision titles listed per committee; the count covers them all
+# Committees in the order of their kinds' declaration (pilotage, orientation, technique), not alphabetical.
+KIND_ORDER = Case(
+    *(When(kind=kind, then=Value(index)) for index, kind in enumerate(Committee.Kind.values)),
+    default=Value(len(Committee.Kind.values)),
+)
 
 
 @cockpit.register
@@ -43,7 +48,7 @@ class CommitteesPanel(cockpit.Panel):
         committees = list(
             Committee.objects.filter(programme=programme)
             .annotate(next_meeting_pk=Subquery(upcoming.values("pk")[:1]), overdue_total=_count(overdue))
-            .order_by("kind", "name", "pk")
+            .order_by(KIND_ORDER, "name", "pk")
         )
         if not committees:
             return None

@@ -156,6 +156,13 @@ def test_only_the_first_overdue_decisions_are_listed(programme, committees):
     assert [d.title for d in row.overdue_decisions] == [f"Décision {i}" for i in range(OVERDUE_SHOWN + 2, 2, -1)]
 
 
+def test_committees_come_in_the_order_of_their_kinds(programme):
+    for kind in (Committee.Kind.TECHNICAL, Committee.Kind.ORIENTATION, Committee.Kind.STEERING):
+        factories.CommitteeFactory(programme=programme, kind=kind)
+    kinds = [c.kind for c in panel_data(programme)["committees"]]
+    assert kinds == [Committee.Kind.STEERING, Committee.Kind.ORIENTATION, Committee.Kind.TECHNICAL]
+
+
 def test_another_editions_committees_are_not_shown(programme, committees):
     other = factories.CommitteeFactory(name="Comité d'ailleurs")
     meeting = factories.MeetingFactory(committee=other, held_on=TODAY - dt.timedelta(days=1))
