@@ -219,7 +219,7 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     def _invite_programmes(self, request):
         programmes = request.user.coordinated_programmes().order_by("-starts_on", "name")
         filtered = request.GET.get("enrolment__programme__id__exact", "")
-        if filtered.isdigit():
+        if filtered.isascii() and filtered.isdigit() and int(filtered) < 2**31:  # junk is no filter
             chosen = list(programmes.filter(pk=int(filtered)))
             if chosen:
                 return chosen

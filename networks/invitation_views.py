@@ -51,8 +51,9 @@ def invite(request, slug):
     """The one-step invitation: the account (created or reused), the participation and the e-mail."""
     programme = get_object_or_404(request.coordinated_programmes, slug=slug)
     initial = {}
-    if request.method != "POST" and request.GET.get("enrolment", "").isdigit():
-        initial["enrolment"] = int(request.GET["enrolment"])  # kept only if among the edition's choices
+    enrolment = request.GET.get("enrolment", "")
+    if request.method != "POST" and enrolment.isascii() and enrolment.isdigit():
+        initial["enrolment"] = enrolment  # selected only if among the edition's choices: no query
     form = OneStepInvitationForm(request.POST or None, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
