@@ -147,7 +147,7 @@ def participant_invite(
     if binome is not None and binome.enrolment_id != enrolment.pk:
         raise ValidationError({"binome": _("Un binôme réunit des participants d'un même réseau.")})
     with transaction.atomic():
-        list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
+        _lock_edition(programme)
         user = get_user_model().objects.filter(email=email).first()
         if user is not None:
             if not user.is_active:
@@ -171,6 +171,11 @@ def participant_invite(
             lambda: _send_invitation(invitation, programme=programme, invited_by=invited_by, request=request)
         )
     return invitation
+
+
+def _lock_edition(programme):
+    """Invitations and CSV imports into one edition run one after the other (the edition's row locked)."""
+    list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
 
 
 def _already_participates(user, participant):

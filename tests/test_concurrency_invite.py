@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alliances.models import User
+from networks import services
 from networks.models import Binome, Participant
 from tests import factories
 from tests.test_concurrency_writes import ROUNDS, one_accepted, race
@@ -62,6 +63,30 @@ def test_two_coordinators_inviting_one_person_at_once_make_one_account_one_parti
         assert User.objects.filter(email=address).count() == 1
         assert Participant.objects.filter(user__email=address).count() == 1
         assert [message.to for message in mail.outbox] == [[address]]
+
+
+def test_without_the_edition_lock_the_database_refuses_and_the_form_says_so(programme, coordinators, monkeypatch):
+    """A writer that takes no lock (the admin's user form) races the invitation: the unique address
+    refuses the second insert, and the IntegrityError becomes the form's French error, nothing sent."""
+    monkeypatch.setattr(services, "_lock_edition", lambda programme: None)
+    url = reverse("invitations:invite", kwargs={"slug": programme.slug})
+    refused_by_the_database = 0
+    for round_ in range(ROUNDS):
+        enrolment = factories.EnrolmentFactory(programme=programme)
+        address = f"sans.verrou.{round_}@example.org"
+        mail.outbox = []
+        results = race(
+            [
+                (coordinator, url, lambda address=address, enrolment=enrolment: invite_data(enrolment, address))
+                for coordinator in coordinators
+            ]
+        )
+        page = one_accepted(results)
+        refused_by_the_database += "vient d&#x27;être modifié par une autre opération" in page
+        assert User.objects.filter(email=address).count() == 1
+        assert Participant.objects.filter(user__email=address).count() == 1
+        assert [message.to for message in mail.outbox] == [[address]]
+    assert refused_by_the_database  # at least one round raced past the checks
 
 
 def test_two_invitations_into_the_last_place_of_a_binome_leave_a_binome_of_two(programme, coordinators):
