@@ -85,7 +85,9 @@ def invite(request, slug):
         else:
             user = invitation.participant.user
             person = {"person": user.get_full_name() or user.email, "email": user.email}
+            # « Inviter une autre personne », of the same network: the binôme's other half, often.
             again = reverse("invitations:invite", kwargs={"slug": programme.slug})
+            again = f"{again}?enrolment={invitation.participant.enrolment_id}"
             # None: an outer transaction is still open (never in a request: ATOMIC_REQUESTS is off).
             if invitation.sent is not False:
                 text = _("Invitation envoyée à %(person)s (%(email)s).") % person

@@ -94,7 +94,7 @@ def test_a_new_person_gets_an_account_a_participation_and_one_email(
 
     page = logged_in.get(response.url).content.decode()
     assert escape("Invitation envoyée à Camille Martin (camille.martin@example.org).") in page
-    assert f'href="{url}"' in page  # « Inviter une autre personne »
+    assert f'href="{url}?enrolment={agreed.pk}"' in page  # « Inviter une autre personne », same network
 
 
 def test_an_existing_account_is_reused_and_keeps_its_name(
