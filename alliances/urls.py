@@ -22,6 +22,7 @@ urlpatterns = [
     path("coordination/evaluation/", include("evaluation.results_urls")),
     path("coordination/reseaux/", include("networks.coordination_urls")),
     path("coordination/editions/", include("alliances.cockpit_urls")),
+    path("coordination/editions/", include("networks.invitation_urls")),  # inviter/, invitations/…/renvoyer/
     path("comite/enseignements/", include("evaluation.committee_urls")),
     path("comite/", include("governance.urls")),
     path("documents/", include("alliances.document_urls")),

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
@@ -224,6 +225,22 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     def get_urls(self):
         # The CSV import page (its button: templates/admin/networks/participant/change_list.html).
         return participant_import_urls(self) + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        # « Inviter une personne » (the one-step invitation of an edition): the edition filtered, else
+        # the running editions the user coordinates (three at most), else their latest one.
+        extra_context = {**(extra_context or {}), "invite_programmes": self._invite_programmes(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _invite_programmes(self, request):
+        programmes = request.user.coordinated_programmes().order_by("-starts_on", "name")
+        filtered = request.GET.get("enrolment__programme__id__exact", "")
+        if filtered.isascii() and filtered.isdigit() and int(filtered) < 2**31:  # junk is no filter
+            chosen = list(programmes.filter(pk=int(filtered)))
+            if chosen:
+                return chosen
+        today = timezone.localdate()
+        return list(programmes.filter(starts_on__lte=today, ends_on__gte=today)[:3]) or list(programmes[:1])
 
     @admin.display(description=_("adresse e-mail"), ordering="user__email")
     def email(self, obj):

@@ -9,9 +9,10 @@ own enrolment.
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
+from django.db.models import Case, Count, Prefetch, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from networks.models import Obstacle, Participant, Partnership, Roadmap, RoadmapAction
+from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
 from networks.services import OBSTACLE_FIELDS, PARTNERSHIP_FIELDS, ROADMAP_ACTION_FIELDS, ROADMAP_FIELDS
 
 
@@ -243,3 +244,79 @@ class NetworkSearchForm(_FilterForm):
     q = forms.CharField(
         label=_("Rechercher un réseau"), required=False, max_length=100, help_text=_("Nom ou sigle du réseau.")
     )
+
+
+# --- Coordination: the one-step invitation ------------------------------------------------
+
+
+class OneStepInvitationForm(forms.Form):
+    """A person, their network among the edition's enrolments, and optionally a binôme with a free place.
+
+    Validation and rendering only: the view hands ``cleaned_data`` to
+    ``networks.services.participant_invite``, which checks the rest (the person's other
+    participations, the binôme's free place) with the rows locked.
+    """
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=254)
+    enrolment = forms.ModelChoiceField(
+        label=_("Réseau"), queryset=Enrolment.objects.none(), empty_label=_("— Choisissez le réseau —")
+    )
+    job_title = forms.CharField(label=_("Fonction"), max_length=200, required=False)
+    binome = forms.ModelChoiceField(
+        label=_("Binôme"),
+        queryset=Binome.objects.none(),
+        required=False,
+        empty_label=_("— Aucun binôme —"),
+        help_text=_("Un binôme existant du même réseau, qui n'a encore qu'un membre."),
+    )
+
+    # Agreed networks first: those are the ones whose people are invited during the edition.
+    STATUS_ORDER = (Enrolment.Status.AGREED, Enrolment.Status.PENDING, Enrolment.Status.SOLICITED)
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        order = Case(
+            *(When(status=status, then=Value(index)) for index, status in enumerate(self.STATUS_ORDER)),
+            default=Value(len(self.STATUS_ORDER)),
+        )
+        enrolments = self.fields["enrolment"]
+        enrolments.queryset = (
+            Enrolment.objects.filter(programme=programme).select_related("network").order_by(order, "network__name")
+        )
+        enrolments.label_from_instance = lambda e: f"{e.network} ({e.get_status_display()})"
+        binomes = self.fields["binome"]
+        binomes.queryset = (
+            Binome.objects.filter(enrolment__programme=programme)
+            .annotate(member_total=Count("members"))
+            .filter(member_total__lt=Binome.MAX_MEMBERS)
+            .select_related("enrolment__network")
+            .prefetch_related(Prefetch("members", queryset=Participant.objects.select_related("user")))
+            .order_by("enrolment__network__name", "pk")
+        )
+        binomes.label_from_instance = _binome_label
+        self.helper = _helper(
+            Layout(
+                Row(Column("first_name", css_class="col-md-6"), Column("last_name", css_class="col-md-6")),
+                Row(Column("email", css_class="col-md-6"), Column("job_title", css_class="col-md-6")),
+                Row(Column("enrolment", css_class="col-md-6"), Column("binome", css_class="col-md-6")),
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        enrolment, binome = cleaned.get("enrolment"), cleaned.get("binome")
+        if enrolment is not None and binome is not None and binome.enrolment_id != enrolment.pk:
+            self.add_error(
+                "binome",
+                _("Ce binôme est celui d'un autre réseau : choisissez un binôme de %(network)s.")
+                % {"network": enrolment.network},
+            )
+        return cleaned
+
+
+def _binome_label(binome):
+    members = ", ".join(str(member) for member in binome.members.all()) or _("aucun membre")
+    return f"{binome.enrolment.network} — {members}"

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from alliances.invitations import users_invite
 from alliances.models import Programme, normalise_email
 from networks.models import Enrolment, Participant
+from networks.services import account_get_or_create, participant_create
 
 logger = logging.getLogger(__name__)
 
@@ -359,34 +360,19 @@ def _create(clean_rows, users, participations, report):
     to_invite = []
     for row in clean_rows:
         try:
-            user = users.get(row.email)
-            if user is None:
-                user = get_user_model()(
-                    email=row.email, first_name=row.first_name, last_name=row.last_name, phone=row.phone
-                )
-                user.set_unusable_password()
-                user.full_clean()
-                user.save()
-                users[row.email] = user
-                report.created_users += 1
-            else:
-                # Complete what the account lacks; never overwrite what the person wrote.
-                changed = [
-                    name
-                    for name in ("first_name", "last_name", "phone")
-                    if not getattr(user, name) and getattr(row, name)
-                ]
-                for name in changed:
-                    setattr(user, name, getattr(row, name))
-                if changed:
-                    user.full_clean(exclude=["password"])
-                    user.save(update_fields=changed)
+            user, created = account_get_or_create(
+                email=row.email,
+                user=users.get(row.email),
+                first_name=row.first_name,
+                last_name=row.last_name,
+                phone=row.phone,
+            )
+            users[row.email] = user
+            report.created_users += created
             if any(p.enrolment_id == row.enrolment.pk for p in participations.get(user.pk, [])):
                 report.already_participants += 1
                 continue
-            participant = Participant(user=user, enrolment=row.enrolment, job_title=row.job_title)
-            participant.full_clean()
-            participant.save()
+            participant = participant_create(user=user, enrolment=row.enrolment, job_title=row.job_title)
             participations.setdefault(user.pk, []).append(participant)
             report.created_participants += 1
             to_invite.append(user.pk)

@@ -1,13 +1,26 @@
 """Writes of the « Mon réseau » area: the inventory, obstacles, roadmap and the two visibility flags.
 
+Also the people of an edition: the account and the participation (shared by the CSV import and
+the one-step invitation), and :func:`participant_invite`.
+
 Every function takes keyword-only arguments, validates the object with ``full_clean()``
 (the model's rules, the database constraints) and then saves it. Callers are responsible
 for scoping: they pass objects they fetched within ``request.participant.enrolment``.
 """
 
-from django.utils import timezone
+import logging
+import smtplib
+from dataclasses import dataclass
 
-from networks.models import Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from alliances.invitations import user_invite
+from alliances.models import Programme, normalise_email
+from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
 
 PARTNERSHIP_FIELDS = (
     "partner_name",
@@ -42,6 +55,152 @@ def _validated_save(instance):
     instance.full_clean()
     instance.save()
     return instance
+
+
+# --- People: the account and the participation (the CSV import, the one-step invitation) ----
+
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_DETAILS = ("first_name", "last_name", "phone")
+
+
+def account_get_or_create(*, email, user=None, **details):
+    """The account of ``email`` (already normalised), created with an unusable password when ``user`` is None.
+
+    ``user`` is the existing account of that address when the caller looked it up (the CSV import
+    looks up every row at once). An existing account only gets the details it lacks: what the
+    person wrote themselves is never overwritten. Returns ``(user, created)``.
+    """
+    unknown = set(details) - set(ACCOUNT_DETAILS)
+    if unknown:
+        raise TypeError(f"accounts have no detail(s) {sorted(unknown)}")
+    if user is None:
+        user = get_user_model()(email=email, **details)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        return user, True
+    changed = [name for name, value in details.items() if value and not getattr(user, name)]
+    for name in changed:
+        setattr(user, name, details[name])
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=changed)
+    return user, False
+
+
+def participant_create(*, user, enrolment: Enrolment, job_title="", binome: Binome | None = None) -> Participant:
+    """Add ``user`` to ``enrolment`` (and to ``binome``, which takes its free slot with the binôme locked).
+
+    ``full_clean()`` gives the French messages of the rules (one participation per edition, a
+    binôme of two of the same network); the database holds them against a concurrent writer.
+    """
+    participant = Participant(user=user, enrolment=enrolment, job_title=job_title, binome=binome)
+    # The slot is given by save(), with the binôme locked: its check would refuse the empty slot here.
+    participant.full_clean(exclude=["binome_slot"])
+    participant.save()
+    return participant
+
+
+@dataclass
+class Invitation:
+    """What :func:`participant_invite` did. ``sent`` is None until the commit, then whether the e-mail left."""
+
+    participant: Participant
+    created_account: bool
+    sent: bool | None = None
+
+
+def participant_invite(
+    *,
+    programme: Programme,
+    enrolment: Enrolment,
+    email: str,
+    first_name: str,
+    last_name: str,
+    job_title: str = "",
+    binome: Binome | None = None,
+    invited_by=None,
+    request=None,
+) -> Invitation:
+    """Add one person to ``enrolment`` and invite them, in one transaction: the one-step invitation.
+
+    The account of ``email`` is reused (its name completed only where empty) or created with an
+    unusable password; the participation takes the CSV import's path (:func:`participant_create`);
+    the invitation e-mail leaves once the transaction is committed, so a refusal sends nothing
+    and leaves nothing. Every refusal is a ``ValidationError`` keyed by the form field it concerns
+    (``email``, ``enrolment``, ``binome``), in French.
+
+    Like the CSV import, the edition's row is locked first: two invitations of one person (a
+    double click, two coordinators) run one after the other, and the second reads the first's
+    participation and says so instead of failing on a unique index. A writer that takes no such
+    lock (the admin) can still win a race: the database refuses, and ``IntegrityError`` reaches the
+    caller, which turns it into its form's error.
+
+    An e-mail that fails after the commit (SMTP down) is logged and reported by ``sent=False``; the
+    invitation is recorded (``invited_at``), so the cockpit lists it with « Renvoyer l'invitation ».
+    """
+    email = normalise_email(email)
+    if enrolment.programme_id != programme.pk:
+        raise ValidationError({"enrolment": _("Ce réseau n'est pas inscrit à cette édition.")})
+    if binome is not None and binome.enrolment_id != enrolment.pk:
+        raise ValidationError({"binome": _("Un binôme réunit des participants d'un même réseau.")})
+    with transaction.atomic():
+        _lock_edition(programme)
+        user = get_user_model().objects.filter(email=email).first()
+        if user is not None:
+            if not user.is_active:
+                raise ValidationError(
+                    {
+                        "email": _(
+                            "Le compte de cette adresse est désactivé : réactivez-le dans l'administration "
+                            "avant de l'inviter."
+                        )
+                    }
+                )
+            existing = (
+                Participant.objects.filter(user=user, programme=programme).select_related("enrolment__network").first()
+            )
+            if existing is not None:
+                raise ValidationError({"email": _already_participates(user, existing)})
+        user, created = account_get_or_create(email=email, user=user, first_name=first_name, last_name=last_name)
+        participant = participant_create(user=user, enrolment=enrolment, job_title=job_title, binome=binome)
+        invitation = Invitation(participant=participant, created_account=created)
+        transaction.on_commit(
+            lambda: _send_invitation(invitation, programme=programme, invited_by=invited_by, request=request)
+        )
+    return invitation
+
+
+def _lock_edition(programme):
+    """Invitations and CSV imports into one edition run one after the other (the edition's row locked)."""
+    list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
+
+
+def _already_participates(user, participant):
+    person = user.get_full_name() or user.email
+    values = {"person": person, "network": participant.enrolment.network}
+    if user.invited_at is not None and user.invitation_accepted_at is None:
+        values["date"] = formats.date_format(timezone.localtime(user.invited_at), "j F Y à H:i")
+        return (
+            _(
+                "%(person)s participe déjà à cette édition au titre du réseau %(network)s et a été invité(e) le "
+                "%(date)s. Pour renvoyer l'invitation, utilisez « Renvoyer l'invitation » dans le cockpit."
+            )
+            % values
+        )
+    return _("%(person)s participe déjà à cette édition au titre du réseau %(network)s.") % values
+
+
+def _send_invitation(invitation, *, programme, invited_by, request):
+    try:
+        user_invite(user=invitation.participant.user, invited_by=invited_by, request=request, programme=programme)
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Invitation of participant %s failed.", invitation.participant.pk)
+        invitation.sent = False
+    else:
+        invitation.sent = True
 
 
 # --- Partnerships ------------------------------------------------------------------

@@ -67,6 +67,7 @@ FORMS_WITH_ERRORS = [
     ("networks:partnership_add", "owner", {}),
     ("networks:obstacle_add", "owner", {}),
     ("networks:action_add", "owner", {}),
+    ("invitations:invite", "coordinator", {"email": "pas-une-adresse"}),
 ]
 ERRORS_SHOWN = ".is-invalid, .invalid-feedback, .alert-danger, .errorlist"
 SERIOUS = {"serious", "critical"}

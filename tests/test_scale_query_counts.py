@@ -176,6 +176,7 @@ MARKERS = {
     "recruitment:funnel": lambda o, u: o["enrolment"].network.name,
     "cockpit:edition": lambda o, u: o["edition"].name,
     "cockpit:relance": lambda o, u: o["questionnaire"].title,  # in the subject; the recipients listed too
+    "invitations:invite": lambda o, u: o["enrolment"].network.name,  # the network choices
     "findings:index": lambda o, u: o["finding"].title,
     "committee:index": lambda o, u: o["committee"].name,
     "committee:detail": lambda o, u: o["member"].person_name,

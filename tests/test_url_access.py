@@ -173,6 +173,9 @@ RULES = {
     "recruitment:funnel": coordination(),
     "cockpit:edition": coordination(),
     "cockpit:relance": coordination(),  # the preview; the sending (POST) is tested in tests/test_relances.py
+    "invitations:invite": coordination(),
+    # POST only (a GET is a 405 for everyone); the participant is A's owner, invitation accepted or not.
+    "invitations:resend": coordination(to("cockpit:edition"), "post"),
     # --- Committee area ---------------------------------------------------------------------
     "findings:index": committee_area(),
     "committee:index": committee_area(),
@@ -300,6 +303,7 @@ def world(db, settings):
         "decision": factories.DecisionFactory(meeting=meeting),
         "report": report,
         "feed": session_services.calendar_feed_get_or_create(user=owner.user),
+        "participant": owner,
     }
     users = {
         "anon": None,
@@ -343,6 +347,8 @@ def url_kwargs(name, o):
         "recruitment:funnel": {"slug": o["edition"].slug},
         "cockpit:edition": {"slug": o["edition"].slug},
         "cockpit:relance": {"slug": o["edition"].slug, "target": "questionnaire", "pk": o["questionnaire"].pk},
+        "invitations:invite": {"slug": o["edition"].slug},
+        "invitations:resend": {"slug": o["edition"].slug, "participant_pk": o["participant"].pk},
         "committee:detail": {"pk": o["committee"].pk},
         "committee:decisions": {"pk": o["committee"].pk},
         "committee:documents": {"pk": o["committee"].pk},
@@ -366,7 +372,8 @@ def _check(response, expected, name, role):
         assert response.url.startswith(reverse("accounts:login")), f"{where}: {response.url}"
     elif isinstance(expected, tuple):
         assert response.status_code == 302, f"{where}: {response.status_code}"
-        assert resolve(response.url.split("?")[0]).view_name == expected[1], f"{where}: {response.url}"
+        path = response.url.split("#")[0].split("?")[0]  # a fragment (« #invitations ») or a query string
+        assert resolve(path).view_name == expected[1], f"{where}: {response.url}"
     else:
         assert response.status_code == expected, f"{where}: {response.status_code}"
 

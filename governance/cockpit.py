@@ -1,0 +1,125 @@
+"""The committees' panel of the edition's cockpit (:mod:`alliances.cockpit`).
+
+The meeting pack is a document kind of evaluation (``committee_pack``), which governance may
+not import: the panel reads the core's ``Report`` rows of that kind, whose ``meeting``
+parameter names the meeting, and the core's ``Notification`` rows of that kind that e-mailed
+them. A pack reaches the members either as the notification about the meeting (the automatic
+pack, J-n before it) or as the notification about the report (a pack launched from the admin
+with « envoi aux membres »): both count as sent.
+"""
+
+from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_lazy as _
+
+from alliances import cockpit
+from alliances.models import Notification, Report
+from governance.models import Committee, Decision, Meeting
+from governance.selectors import _count, overdue_q
+from governance.views import PACK_KIND
+
+OVERDUE_SHOWN = 5  # decision titles listed per committee; the count covers them all
+# Committees in the order of their kinds' declaration (pilotage, orientation, technique), not alphabetical.
+KIND_ORDER = Case(
+    *(When(kind=kind, then=Value(index)) for index, kind in enumerate(Committee.Kind.values)),
+    default=Value(len(Committee.Kind.values)),
+)
+
+
+@cockpit.register
+class CommitteesPanel(cockpit.Panel):
+    """Each committee: its next meeting, the meeting's pack produced and sent, its overdue decisions.
+
+    Five queries whatever the numbers of committees, meetings, packs, members and decisions:
+    the committees with their next meeting and overdue count, those meetings, their packs,
+    the packs' sent e-mails, and the first overdue decisions of each committee.
+    """
+
+    key = "committees"
+    title = _("Comités")
+    template = "cockpit/_committees.html"
+    order = 60
+
+    def get_data(self, programme, *, request, today, now):
+        upcoming = Meeting.objects.filter(committee=OuterRef("pk"), held_on__gte=today).order_by(
+            "held_on", "starts_at", "pk"
+        )
+        overdue = Decision.objects.filter(overdue_q(today), meeting__committee=OuterRef("pk"))
+        committees = list(
+            Committee.objects.filter(programme=programme)
+            .annotate(next_meeting_pk=Subquery(upcoming.values("pk")[:1]), overdue_total=_count(overdue))
+            .order_by(KIND_ORDER, "name", "pk")
+        )
+        if not committees:
+            return None
+        meetings = Meeting.objects.in_bulk([c.next_meeting_pk for c in committees if c.next_meeting_pk])
+        packs, sent = _packs_and_sendings(programme, list(meetings))
+        decisions = _first_overdue_decisions(programme, today)
+        for committee in committees:
+            committee.next_meeting = meetings.get(committee.next_meeting_pk)
+            committee.pack = packs.get(committee.next_meeting_pk)
+            committee.pack_sent = sent.get(committee.next_meeting_pk)
+            committee.overdue_decisions = decisions.get(committee.pk, [])
+            committee.overdue_hidden = committee.overdue_total - len(committee.overdue_decisions)
+        return {
+            "committees": committees,
+            "overdue_total": sum(c.overdue_total for c in committees),
+            "ready": Report.Status.READY,
+            "failed": Report.Status.FAILED,
+        }
+
+
+def _packs_and_sendings(programme, meeting_ids):
+    """({meeting id: its pack}, {meeting id: {"recipients": n, "last": datetime}}): two queries.
+
+    A meeting's pack is its latest ready one, else its latest one (being produced, or failed).
+    """
+    if not meeting_ids:
+        return {}, {}
+    reports = list(
+        Report.objects.filter(programme=programme, kind=PACK_KIND, parameters__meeting__in=meeting_ids)
+        .only("pk", "status", "parameters", "created_at", "finished_at")
+        .order_by("created_at", "pk")
+    )
+    meeting_of = {report.pk: report.parameters.get("meeting") for report in reports}
+    packs = {}
+    for report in reports:  # oldest first: the latest wins, a ready one over any other
+        meeting = meeting_of[report.pk]
+        if report.status == Report.Status.READY or packs.get(meeting, report).status != Report.Status.READY:
+            packs[meeting] = report
+    about = Q(content_type__app_label="governance", content_type__model="meeting", object_id__in=meeting_ids)
+    if meeting_of:
+        about |= Q(content_type__app_label="alliances", content_type__model="report", object_id__in=list(meeting_of))
+    rows = (
+        Notification.objects.filter(about, programme=programme, kind=PACK_KIND, status=Notification.Status.SENT)
+        .values_list("content_type__model", "object_id", "recipient_id")
+        .annotate(last=Max("sent_at"))
+        .order_by()
+    )
+    recipients, last = {}, {}
+    for model, object_id, recipient_id, sent_at in rows:
+        meeting = object_id if model == "meeting" else meeting_of.get(object_id)
+        recipients.setdefault(meeting, set()).add(recipient_id)
+        last[meeting] = max(last.get(meeting, sent_at), sent_at)
+    return packs, {
+        meeting: {"recipients": len(people), "last": last[meeting]} for meeting, people in recipients.items()
+    }
+
+
+def _first_overdue_decisions(programme, today):
+    """{committee id: its first overdue decisions (earliest due first, at most OVERDUE_SHOWN)}: one query."""
+    ranked = (
+        Decision.objects.filter(overdue_q(today), meeting__committee__programme=programme)
+        .annotate(
+            committee_id=F("meeting__committee_id"),
+            rank=Window(
+                RowNumber(), partition_by=F("meeting__committee_id"), order_by=[F("due_on").asc(), F("pk").asc()]
+            ),
+        )
+        .filter(rank__lte=OVERDUE_SHOWN)
+        .order_by("committee_id", "rank")
+    )
+    found = {}
+    for decision in ranked:
+        found.setdefault(decision.committee_id, []).append(decision)
+    return found
