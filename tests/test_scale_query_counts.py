@@ -174,6 +174,8 @@ MARKERS = {
     "evaluation_results:export_xlsx": lambda o, u: b"PK",  # a zip (xlsx) of the answers
     "recruitment:funnel": lambda o, u: o["enrolment"].network.name,
     "cockpit:edition": lambda o, u: o["edition"].name,
+    "preview:choose": lambda o, u: o["edition"].name,  # the link to its cockpit
+    "preview:start": lambda o, u: o["participant"].user.last_name,
     "findings:index": lambda o, u: o["finding"].title,
     "committee:index": lambda o, u: o["committee"].name,
     "committee:detail": lambda o, u: o["member"].person_name,
