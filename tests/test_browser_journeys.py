@@ -134,7 +134,7 @@ def test_coordinator_sets_up_a_session_and_imports_participants(live_server, chr
     page.set_input_files("#id_file", {"name": "participants.csv", "mimeType": "text/csv", "buffer": good.encode()})
     assert page.is_checked("#id_send_invitations")
     page.get_by_role("button", name="Importer").click()
-    _message(page, "Import terminé : 2 participant(s) ajouté(s), dont 2 nouveau(x) compte(s)")
+    _message(page, "Import terminé : 2 participants ajoutés, dont 2 nouveaux comptes")
     screenshot(page, journey, "05-participants-importes")
     assert page.locator("#result_list").get_by_text("camille.martin@example.org").is_visible()
 
