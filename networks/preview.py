@@ -34,6 +34,7 @@ def choose(request):
     if not (user.is_active and user.is_staff):
         raise PermissionDenied
     search = request.GET.get("q", "").strip()
+    edition_slug = request.GET.get("edition", "").strip()  # the cockpit's link narrows to its edition
     participants = previewable_participants(user).order_by(
         "-enrolment__programme__starts_on", "enrolment__network__name", "user__last_name", "user__first_name", "pk"
     )
@@ -46,9 +47,13 @@ def choose(request):
             | Q(enrolment__network__acronym__icontains=term)
         )
     editions = list(user.coordinated_programmes().order_by("-starts_on", "name"))
+    edition = next((e for e in editions if e.slug == edition_slug), None)
+    if edition is not None:
+        participants = participants.filter(programme=edition)
     context = {
         "page_obj": paginate(request, participants) if editions else None,
         "editions": editions,
+        "edition": edition,
         "search": search,
         "previewed": preview_participant(request),
     }

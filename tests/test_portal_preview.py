@@ -210,6 +210,22 @@ def test_the_portal_explains_itself_to_a_coordinator_and_lists_their_participant
     assert not client.get(reverse("preview:choose"), {"q": "zzz-personne"}).context["page_obj"]
 
 
+def test_the_cockpits_link_narrows_the_list_to_its_edition(client, world):
+    users, objects = world
+    second = factories.ProgrammeFactory(slug="deuxieme-edition")
+    second.coordinators.add(users["coordinator"])
+    elsewhere = factories.ParticipantFactory(enrolment__programme=second)
+    client.force_login(users["coordinator"])
+    everyone = list(client.get(reverse("preview:choose")).context["page_obj"])
+    assert objects["participant"] in everyone and elsewhere in everyone
+    narrowed = client.get(reverse("preview:choose"), {"edition": objects["edition"].slug}).context["page_obj"]
+    assert elsewhere not in list(narrowed) and objects["participant"] in list(narrowed)
+    # An edition the coordinator does not coordinate narrows nothing (and shows nobody else).
+    other_slug = users["other"].participations.get().programme.slug
+    unknown = list(client.get(reverse("preview:choose"), {"edition": other_slug}).context["page_obj"])
+    assert users["other"].participations.get() not in unknown
+
+
 def test_staff_who_coordinate_nothing_get_an_explanation(client, db):
     staff = factories.UserFactory(is_staff=True)
     client.force_login(staff)
