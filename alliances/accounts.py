@@ -164,7 +164,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """Any logged-in person edits their names, phone and notifications; a participant also their participation."""
-    participant = current_participant(request)
+    participant = current_participant(request, preview=False)  # never the previewed participant
     request.participant = participant  # the portal's navigation shows when there is one
     data = request.POST if request.method == "POST" else None
     form = ProfileForm(data, instance=request.user)

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin, is_superuser
 from alliances.documents import (
@@ -228,7 +228,12 @@ class ReportAdmin(ProgrammeScopedAdmin):
         count = report_render_again(queryset.values_list("pk", flat=True))
         messages.success(
             request,
-            _("%(count)s document(s) relancé(s) : leur statut se met à jour dans la liste.") % {"count": count},
+            ngettext(
+                "%(count)s document relancé : son statut se met à jour dans la liste.",
+                "%(count)s documents relancés : leur statut se met à jour dans la liste.",
+                count,
+            )
+            % {"count": count},
         )
 
     def delete_model(self, request, obj):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),
+    path("", include("networks.preview_urls")),  # /portail/apercu/…, /coordination/editions/<slug>/apercu/<pk>/
     path("portail/", include("alliances.portal_urls")),
     path("portail/reseau/", include("networks.urls")),
     path("portail/sessions/", include("sessions.urls")),

@@ -20,7 +20,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from alliances.admin import register_programme_action
 from alliances.models import Phase, Programme, Step
@@ -87,7 +87,7 @@ def _what_is_copied(source):
         (_("comités"), committees.count()),
         (_("sièges de comité"), CommitteeMember.objects.filter(committee__in=committees).count()),
         (_("réunions de comité (sans compte rendu)"), Meeting.objects.filter(committee__in=committees).count()),
-        (_("coordinateur(s)"), source.coordinators.aggregate(n=Count("pk"))["n"]),
+        (_("coordinateurs"), source.coordinators.aggregate(n=Count("pk"))["n"]),
     ]
 
 
@@ -118,9 +118,12 @@ def duplicate_programme(modeladmin, request, queryset):
                 else:
                     form.add_error(None, error)
             else:
-                message = _(
+                message = ngettext(
+                    "L'édition « %(new)s » a été créée à partir de « %(source)s », dates décalées de %(days)d jour. "
+                    "Vérifiez ses dates, puis désignez les membres des comités.",
                     "L'édition « %(new)s » a été créée à partir de « %(source)s », dates décalées de %(days)d jours. "
-                    "Vérifiez ses dates, puis désignez les membres des comités."
+                    "Vérifiez ses dates, puis désignez les membres des comités.",
+                    abs(form.cleaned_data["offset_days"]),
                 ) % {"new": programme.name, "source": source.name, "days": form.cleaned_data["offset_days"]}
                 modeladmin.message_user(request, message, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:alliances_programme_change", args=[programme.pk]))

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
@@ -204,7 +206,16 @@ def register_participant_filter(filter_class):
 @admin.register(Participant)
 class ParticipantAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
-    list_display = ("__str__", "email", "network", "programme", "job_title", "binome", "listed_in_directory")
+    list_display = (
+        "__str__",
+        "email",
+        "network",
+        "programme",
+        "job_title",
+        "binome",
+        "listed_in_directory",
+        "portal_preview",
+    )
     list_filter = ("enrolment__programme", "listed_in_directory")
     list_select_related = ("user", "enrolment__network", "programme", "binome__enrolment__network")
     search_fields = (
@@ -249,6 +260,14 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     @admin.display(description=_("réseau"), ordering="enrolment__network__name")
     def network(self, obj):
         return obj.enrolment.network
+
+    @admin.display(description=_("portail"))
+    def portal_preview(self, obj):
+        """The read-only preview of the portal as this participant (its page asks before opening it)."""
+        if obj.enrolment.status != Enrolment.Status.AGREED:
+            return "—"
+        url = reverse("preview:start", kwargs={"slug": obj.programme.slug, "participant_pk": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Aperçu"))
 
 
 # --- A network's work ----------------------------------------------------------------------

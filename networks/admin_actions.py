@@ -133,16 +133,31 @@ def participant_import_csv_view(request, model_admin=None):
             if report.ok:
                 messages.success(
                     request,
-                    _(
-                        "Import terminé : %(participants)d participant(s) ajouté(s), dont %(users)d nouveau(x) "
-                        "compte(s) ; %(already)d déjà inscrit(s) ; %(invitations)d invitation(s) envoyée(s)."
-                    )
-                    % {
-                        "participants": report.created_participants,
-                        "users": report.created_users,
-                        "already": report.already_participants,
-                        "invitations": report.invitations,
-                    },
+                    " ".join(
+                        (
+                            _("Import terminé :"),
+                            ngettext(
+                                "%(count)d participant ajouté,",
+                                "%(count)d participants ajoutés,",
+                                report.created_participants,
+                            )
+                            % {"count": report.created_participants},
+                            ngettext(
+                                "dont %(count)d nouveau compte ;",
+                                "dont %(count)d nouveaux comptes ;",
+                                report.created_users,
+                            )
+                            % {"count": report.created_users},
+                            ngettext(
+                                "%(count)d déjà inscrit ;", "%(count)d déjà inscrits ;", report.already_participants
+                            )
+                            % {"count": report.already_participants},
+                            ngettext(
+                                "%(count)d invitation envoyée.", "%(count)d invitations envoyées.", report.invitations
+                            )
+                            % {"count": report.invitations},
+                        )
+                    ),
                 )
                 for warning in report.warnings:
                     messages.warning(request, warning)

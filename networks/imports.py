@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliances.invitations import users_invite
 from alliances.models import Programme, normalise_email
@@ -230,9 +231,12 @@ def _read_header(header, line, report):
         report.errors.append(
             RowError(
                 line,
-                _(
-                    "En-tête incorrect : colonne(s) obligatoire(s) absente(s) : %(missing)s. "
-                    "La première ligne doit nommer les colonnes, par exemple : nom;prénom;email;réseau;fonction"
+                ngettext(
+                    "En-tête incorrect : colonne obligatoire absente : %(missing)s. "
+                    "La première ligne doit nommer les colonnes, par exemple : nom;prénom;email;réseau;fonction",
+                    "En-tête incorrect : colonnes obligatoires absentes : %(missing)s. "
+                    "La première ligne doit nommer les colonnes, par exemple : nom;prénom;email;réseau;fonction",
+                    len(missing),
                 )
                 % {"missing": ", ".join(f"« {label} »" for label in missing)},
             )

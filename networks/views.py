@@ -27,7 +27,7 @@ from networks.forms import (
     RoadmapActionForm,
     RoadmapForm,
 )
-from networks.models import Obstacle, Partnership, RoadmapAction
+from networks.models import Obstacle, Partnership, Roadmap, RoadmapAction
 
 
 def _filters(request, form_class):
@@ -229,16 +229,27 @@ def _action_of(enrolment, pk):
     return action
 
 
+def _roadmap_to_read(request):
+    """The roadmap, created empty on first use; a preview creates nothing (an unsaved, empty one)."""
+    enrolment = request.participant.enrolment
+    if not request.portal_preview:
+        return services.roadmap_get_or_create(enrolment=enrolment)
+    return Roadmap.objects.filter(enrolment=enrolment).first() or Roadmap(enrolment=enrolment)
+
+
 @participant_required
 def roadmap(request):
     enrolment = request.participant.enrolment
-    the_roadmap = services.roadmap_get_or_create(enrolment=enrolment)
+    the_roadmap = _roadmap_to_read(request)
     filter_form, values = _filters(request, RoadmapActionFilterForm)
+    actions = (
+        selectors.roadmap_actions(roadmap=the_roadmap, **values) if the_roadmap.pk else RoadmapAction.objects.none()
+    )
     context = {
         "roadmap": the_roadmap,
         "filter_form": filter_form,
         "filtered": any(values.values()),
-        "page_obj": paginate(request, selectors.roadmap_actions(roadmap=the_roadmap, **values)),
+        "page_obj": paginate(request, actions),
         "summary": selectors.action_summary(enrolment=enrolment),
     }
     return render(request, "networks/roadmap.html", context)
@@ -247,7 +258,7 @@ def roadmap(request):
 @participant_required
 @require_http_methods(["GET", "POST"])
 def roadmap_edit(request):
-    the_roadmap = services.roadmap_get_or_create(enrolment=request.participant.enrolment)
+    the_roadmap = _roadmap_to_read(request)
     form = RoadmapForm(request.POST or None, instance=the_roadmap)
     if request.method == "POST" and form.is_valid():
         services.roadmap_update(roadmap=the_roadmap, **form.cleaned_data)
@@ -265,7 +276,7 @@ def roadmap_edit(request):
 @participant_required
 @require_http_methods(["GET", "POST"])
 def action_add(request):
-    the_roadmap = services.roadmap_get_or_create(enrolment=request.participant.enrolment)
+    the_roadmap = _roadmap_to_read(request)
     form = RoadmapActionForm(request.POST or None, roadmap=the_roadmap)
     if request.method == "POST" and form.is_valid():
         services.roadmap_action_create(roadmap=the_roadmap, **form.cleaned_data)

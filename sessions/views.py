@@ -159,6 +159,9 @@ def _feed_urls(request, feed):
 @participant_required
 @require_GET
 def calendar_settings(request):
+    if request.portal_preview:
+        # The address is the coordinator's own secret, not the participant's: a preview shows none and creates none.
+        return render(request, "sessions/calendar.html", {"feed": None, "feed_url": "", "webcal_url": ""})
     feed = services.calendar_feed_get_or_create(user=request.user)
     https_url, webcal_url = _feed_urls(request, feed)
     return render(

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
 # Screenshots of the journeys: kept out of git (.gitignore), kept by the CI run's folder.
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}  # the navigation is expanded from 1400 px
+DESKTOP = {"width": 1440, "height": 900}  # the navigation is expanded from 1200 px
 
 browser_marks = [
     pytest.mark.slow,

@@ -134,7 +134,7 @@ def test_coordinator_sets_up_a_session_and_imports_participants(live_server, chr
     page.set_input_files("#id_file", {"name": "participants.csv", "mimeType": "text/csv", "buffer": good.encode()})
     assert page.is_checked("#id_send_invitations")
     page.get_by_role("button", name="Importer").click()
-    _message(page, "Import terminé : 2 participant(s) ajouté(s), dont 2 nouveau(x) compte(s)")
+    _message(page, "Import terminé : 2 participants ajoutés, dont 2 nouveaux comptes")
     screenshot(page, journey, "05-participants-importes")
     assert page.locator("#result_list").get_by_text("camille.martin@example.org").is_visible()
 
@@ -223,7 +223,7 @@ def test_participant_accepts_the_invitation_and_works_in_the_portal(live_server,
     page.wait_for_url(live_server.url + reverse("portal:home"))
     _message(page, "Bienvenue ! Votre compte est activé.")
     screenshot(page, journey, "02-accueil")
-    # The navigation fits every common desktop width (it collapses into its menu button below 1400 px).
+    # The navigation fits every common desktop width (it collapses into its menu button below 1200 px).
     for width in (1024, 1280, 1366, 1440, 1920):
         page.set_viewport_size({"width": width, "height": 900})
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -292,7 +292,9 @@ def test_participant_accepts_the_invitation_and_works_in_the_portal(live_server,
     assert action.due_on == due_on
 
     # The S3 topic: propose one, then vote for it.
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Sujet S3").click()
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    navigation.get_by_role("button", name="Communauté").click()  # the community's pages share one menu
+    navigation.get_by_role("link", name="Sujet S3").click()
     page.get_by_label("Sujet proposé").fill("Changer d'échelle avec les collectivités")
     page.get_by_role("button", name="Proposer ce sujet").click()
     _message(page, "Sujet proposé. Merci !")

@@ -203,7 +203,7 @@ def test_meeting_page_shows_agenda_minutes_attendance_and_decisions(client, memb
     statuses = {m.pk: status for m, status, _label in response.context["attendance"]}
     assert statuses == {seat.pk: PRESENT, excused.pk: EXCUSED, absent.pk: ABSENT, not_recorded.pk: ""}
     assert response.context["totals"] == {"present": 1, "absent": 1, "excused": 1, "not_recorded": 1}
-    for label in ("présent", "absent", "excusé", "non renseignée"):
+    for label in ("1 présent,", "1 absent,", "1 excusé", "1 présence non renseignée"):
         assert label in content
     assert "Valider le questionnaire" in content
 

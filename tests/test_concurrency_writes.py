@@ -171,7 +171,7 @@ def test_the_same_csv_import_twice_at_once_imports_once(programme, coordinators)
         results = race([(coordinator, url, form) for coordinator in coordinators])
         assert [status for status, _page in results] == [302, 302]
         already = escape("Ce fichier a déjà été importé : les 10 personnes qu'il contient participent déjà")
-        done = "Import terminé : 10 participant(s) ajouté(s), dont 10 nouveau(x) compte(s)"
+        done = "Import terminé : 10 participants ajoutés, dont 10 nouveaux comptes"
         assert sorted((already in page, done in page) for _status, page in results) == [(False, True), (True, False)]
         assert Participant.objects.filter(enrolment=enrolment).count() == 10
         assert User.objects.filter(email__startswith=f"p{round_}-").count() == 10

@@ -331,7 +331,7 @@ def test_produce_again_from_the_admin_renders_from_every_state(
             {"action": "render_again", "_selected_action": [report.pk]},
             follow=True,
         )
-    assert "1 document(s) relancé(s)" in response.content.decode()
+    assert "1 document relancé : son statut se met à jour" in response.content.decode()
     report.refresh_from_db()
     assert report.status == READY, (state, report.error)
     assert report.file.name and report.file.name != old_file

@@ -329,7 +329,7 @@ def test_attendance_certificate_lists_the_sessions_attended(edition):
     text = pdf_text(report_pdf(report))
     assert "Attestation de participation" in text
     assert f"PrénomA1 NomA1, au titre du réseau Réseau A {edition.programme.slug}" in text
-    assert "présent(e) à 2 sessions collectives sur 3" in text
+    assert "a assisté à 2 sessions collectives sur 3" in text
     assert "S1 — Comprendre" in text and "S2 — Mettre en œuvre" in text and "S3 — Approfondir" not in text
     assert "Durée totale des sessions suivies : 14 heures." in text
 

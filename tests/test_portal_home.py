@@ -56,9 +56,11 @@ def test_committee_member_without_participation_is_refused(client, programme):
     assert client.post(reverse("portal:switch_edition"), {"participant": 1}).status_code == 403
 
 
-def test_coordinator_without_participation_is_refused(client, coordinator):
+def test_coordinator_without_participation_is_offered_the_preview(client, coordinator):
+    """No bare 403: the page that explains the portal and offers its read-only preview (issue 14)."""
     client.force_login(coordinator)
-    assert client.get(HOME).status_code == 403
+    response = client.get(HOME)
+    assert (response.status_code, response.url) == (302, reverse("preview:choose"))
 
 
 def test_switch_edition_is_post_only(logged_in):

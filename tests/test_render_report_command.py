@@ -25,7 +25,7 @@ def test_renders_the_dashboard_to_the_output_file(edition, tmp_path, capsys):
     report = Report.objects.get()
     assert report.status == Report.Status.READY and report.requested_by is None
     assert output.read_bytes() == report.file.open("rb").read()
-    assert f"page(s) écrites dans {output}" in capsys.readouterr().out
+    assert f"pages écrites dans {output}" in capsys.readouterr().out
 
 
 def test_attendance_sheet_of_a_session(edition, tmp_path):
@@ -40,7 +40,7 @@ def test_certificate_of_a_participant(edition, tmp_path):
     run(
         "attendance_certificate", "--programme", edition.programme.slug, "--participant", email, "--output", str(output)
     )
-    assert "présent(e) à 1 session collective sur 3" in pdf_text(output.read_bytes())
+    assert "a assisté à 1 session collective sur 3" in pdf_text(output.read_bytes())
 
 
 def test_committee_pack(edition, tmp_path):

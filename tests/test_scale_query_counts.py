@@ -177,6 +177,8 @@ MARKERS = {
     "cockpit:edition": lambda o, u: o["edition"].name,
     "cockpit:relance": lambda o, u: o["questionnaire"].title,  # in the subject; the recipients listed too
     "invitations:invite": lambda o, u: o["enrolment"].network.name,  # the network choices
+    "preview:choose": lambda o, u: o["edition"].name,  # the link to its cockpit
+    "preview:start": lambda o, u: o["participant"].user.last_name,
     "findings:index": lambda o, u: o["finding"].title,
     "committee:index": lambda o, u: o["committee"].name,
     "committee:detail": lambda o, u: o["member"].person_name,

@@ -286,9 +286,11 @@ def test_committee_member_is_refused(client, programme, s3):
     assert client.post(vote_url(proposal)).status_code == 403
 
 
-def test_coordinator_without_participation_is_refused(client, coordinator):
+def test_coordinator_without_participation_is_offered_the_preview(client, coordinator):
+    """No bare 403: the page that explains the portal and offers its read-only preview (issue 14)."""
     client.force_login(coordinator)
-    assert client.get(URL).status_code == 403
+    response = client.get(URL)
+    assert (response.status_code, response.url) == (302, reverse("preview:choose"))
 
 
 def _add_networks(programme, session, count):

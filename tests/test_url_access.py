@@ -64,9 +64,17 @@ def logged_in(outcome, method="get"):
 
 
 def portal(outcome=OK, method="get", *, peer=None, other=None, data=None):
-    """Member portal: a participation is required (committee member and coordinator have none → 403)."""
+    """Member portal: a participation is required (a committee member has none → 403; a coordinator,
+    staff without one, is sent to the page that explains the portal and offers its preview)."""
     return rule(
-        method, anon=LOGIN, owner=outcome, peer=peer, other=other, committee=DENIED, coordinator=DENIED, data=data
+        method,
+        anon=LOGIN,
+        owner=outcome,
+        peer=peer,
+        other=other,
+        committee=DENIED,
+        coordinator=to("preview:choose"),
+        data=data,
     )
 
 
@@ -118,6 +126,12 @@ RULES = {
     # --- Portal home ------------------------------------------------------------------------
     "portal:home": portal(),
     "portal:switch_edition": portal(to("portal:home"), "post"),
+    # --- The coordinators' read-only preview of the portal ------------------------------------
+    "preview:choose": rule(anon=LOGIN, owner=DENIED, committee=DENIED, coordinator=OK),
+    # GET: the page that asks; the POST that opens the preview: tests/test_portal_preview.py.
+    "preview:start": coordination(),
+    # Nothing to leave outside a preview: back to the landing page.
+    "preview:leave": rule("post", anon=LOGIN, owner=to("landing"), committee=to("landing"), coordinator=to("landing")),
     # --- Mon réseau -------------------------------------------------------------------------
     "networks:space": portal(),
     "networks:partnerships": portal(),
@@ -287,6 +301,7 @@ def world(db, settings):
     roadmap = factories.RoadmapFactory(enrolment=enrolment_a)
     objects = {
         "edition": edition,
+        "participant": owner,
         "session": session,
         "partnership": factories.PartnershipFactory(enrolment=enrolment_a),
         "obstacle": factories.ObstacleFactory(enrolment=enrolment_a),
@@ -349,6 +364,7 @@ def url_kwargs(name, o):
         "cockpit:relance": {"slug": o["edition"].slug, "target": "questionnaire", "pk": o["questionnaire"].pk},
         "invitations:invite": {"slug": o["edition"].slug},
         "invitations:resend": {"slug": o["edition"].slug, "participant_pk": o["participant"].pk},
+        "preview:start": {"slug": o["edition"].slug, "participant_pk": o["participant"].pk},
         "committee:detail": {"pk": o["committee"].pk},
         "committee:decisions": {"pk": o["committee"].pk},
         "committee:documents": {"pk": o["committee"].pk},

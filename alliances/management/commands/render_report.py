@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alliances.documents import DocumentError, get_kind, kind_choices, report_render, report_request
 from alliances.models import Programme, Report
@@ -67,7 +68,11 @@ class Command(BaseCommand):
             )
         with report.file.open("rb") as source, destination.open("wb") as target:
             shutil.copyfileobj(source, target)
-        message = _("%(title)s : %(pages)s page(s) écrites dans %(path)s.") % {
+        message = ngettext(
+            "%(title)s : %(pages)s page écrite dans %(path)s.",
+            "%(title)s : %(pages)s pages écrites dans %(path)s.",
+            report.pages or 0,
+        ) % {
             "title": report.parameters.get("title"),
             "pages": report.pages,
             "path": destination,
