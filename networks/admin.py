@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 

@@ -318,7 +318,6 @@ def world(db, settings):
         "decision": factories.DecisionFactory(meeting=meeting),
         "report": report,
         "feed": session_services.calendar_feed_get_or_create(user=owner.user),
-        "participant": owner,
     }
     users = {
         "anon": None,
