@@ -24,10 +24,11 @@ from alliances.admin_scoping import (
     ScopedTabularInline,
     coordinated_programme_ids,
     is_coordinator,
+    is_programme_manager,
     is_superuser,
 )
 from alliances.invitations import users_invite
-from alliances.models import Phase, Programme, Step, Theme, User
+from alliances.models import Phase, Programme, Step, Theme, User, programme_creator_coordinates
 from alliances.privacy import anonymise_users
 from alliances.tasks import send_password_reset
 
@@ -355,14 +356,21 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
             readonly.append("coordinators")
         return readonly
 
-    # Coordinators run the editions they have been given; they neither create new
-    # editions nor delete one (which would delete everything recorded in it).
-    # Both are superuser decisions, whatever Django permissions a user holds.
+    # Coordinators run the editions they have been given. Creating (and duplicating) an edition
+    # is for programme managers (« manage_programmes ») and superusers; deleting one, which
+    # deletes everything recorded in it, for superusers alone, whatever permissions a user holds.
     def has_add_permission(self, request):
-        return is_superuser(request) and super().has_add_permission(request)
+        if is_superuser(request):
+            return super().has_add_permission(request)
+        return is_programme_manager(request)
 
     def has_delete_permission(self, request, obj=None):
         return is_superuser(request) and super().has_delete_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            programme_creator_coordinates(form.instance, request.user)
 
     @admin.display(description=_("réseaux pilotes / visés"), ordering="pilot_count")
     def pilot_networks(self, obj):

@@ -3,6 +3,9 @@
 One rule, written once, used by every ModelAdmin and inline of the project:
 
 * a superuser sees and edits everything (Django's own permission checks apply);
+* a *programme manager* — an active staff user holding ``alliances.manage_programmes``
+  (``User.is_programme_manager``) — is a coordinator of every edition: they see and edit the
+  objects of all editions, create and duplicate editions (never delete one);
 * a *coordinator* — an active staff user listed in ``Programme.coordinators`` of at
   least one edition — sees and edits only the objects that belong to the editions
   they coordinate, without any Django permission row being assigned to them;
@@ -40,6 +43,7 @@ object through it; ``has_*_permission`` therefore answers per model, cheaply
 """
 
 import functools
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import forms
 from django.contrib import admin
@@ -68,14 +72,21 @@ _DJANGO_ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
 def coordinated_programme_ids(request):
     """Primary keys of the editions the requesting user coordinates, cached on the request.
 
-    Empty for anonymous, inactive or non-staff users. Superusers are handled by
-    the callers (they are not limited to the editions they coordinate).
+    Empty for anonymous, inactive or non-staff users; every edition for a programme manager.
+    Superusers are handled by the callers (they are not limited to the editions they coordinate).
     """
     ids = getattr(request, _REQUEST_CACHE_ATTR, None)
     if ids is None:
         user = request.user
         if user.is_authenticated and user.is_active and user.is_staff:
-            ids = frozenset(Programme.objects.filter(coordinators=user).values_list("pk", flat=True))
+            # A programme manager coordinates every edition; a superuser, those they are listed in
+            # (the callers give superusers everything anyway).
+            programmes = (
+                Programme.objects.filter(coordinators=user)
+                if user.is_superuser
+                else Programme.objects.coordinated_by(user)
+            )
+            ids = frozenset(programmes.values_list("pk", flat=True))
         else:
             ids = frozenset()
         setattr(request, _REQUEST_CACHE_ATTR, ids)
@@ -87,15 +98,21 @@ def is_superuser(request):
     return user.is_authenticated and user.is_active and user.is_superuser
 
 
+def is_programme_manager(request):
+    """A superuser, or a staff user who may create and duplicate editions and sees them all."""
+    user = request.user
+    return user.is_authenticated and user.is_programme_manager
+
+
 def is_coordinator(request):
-    """An active staff user coordinating at least one edition (superusers aside)."""
-    return bool(coordinated_programme_ids(request))
+    """An active staff user coordinating at least one edition, or a programme manager (superusers aside)."""
+    return bool(coordinated_programme_ids(request)) or is_programme_manager(request)
 
 
 def scope_to_programmes(request, queryset, programme_path):
     """Filter ``queryset`` to the objects whose ``programme_path`` is a coordinated edition."""
-    if is_superuser(request):
-        return queryset
+    if is_superuser(request) or is_programme_manager(request):
+        return queryset  # every edition: no list of ids to filter on
     ids = coordinated_programme_ids(request)
     if not ids:
         return queryset.none()
@@ -356,6 +373,28 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
     """Mixin for a ``ModelAdmin`` whose objects belong to an edition (see module docstring)."""
 
     list_per_page = 50
+    #: On « Enregistrer et ajouter un nouveau », the parameters of the next add form's URL, each
+    #: read from an attribute of the object just saved: the next enrolment, session or committee
+    #: is in the same edition. ``None``: ``{"programme": "programme_id"}`` when the model has a
+    #: ``programme`` foreign key (``programme_path == "programme"``), else nothing.
+    add_another_keeps = None
+
+    def get_add_another_keeps(self):
+        if self.add_another_keeps is not None:
+            return self.add_another_keeps
+        return {"programme": "programme_id"} if self.get_programme_path() == "programme" else {}
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        keeps = self.get_add_another_keeps()
+        if "_addanother" not in request.POST or not keeps or response.status_code != 302:
+            return response
+        # Django's redirect is the bare add URL (plus the changelist's preserved filters).
+        url = urlsplit(response["Location"])
+        query = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in keeps]
+        query += [(name, str(getattr(obj, attribute))) for name, attribute in keeps.items()]
+        response["Location"] = urlunsplit(url._replace(query=urlencode(query)))
+        return response
 
     def get_changelist(self, request, **kwargs):
         return validating_changelist(super().get_changelist(request, **kwargs))

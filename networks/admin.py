@@ -204,6 +204,34 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     autocomplete_fields = ("user", "enrolment", "binome")
     readonly_fields = ("joined_at",)
     actions = (invite_participants,)
+    # A participant has no edition field of their own: the next add form offers the enrolments
+    # of the same edition (see preselected_programme).
+    add_another_keeps = {"enrolment__programme": "programme_id"}
+
+    def preselected_programme(self, request):
+        """The edition named by ``?enrolment__programme=<id>`` (the cockpit's « + participant »), if
+        the user reaches it: the form then offers that edition's enrolments only, in a plain list."""
+        value = request.GET.get("enrolment__programme", "")
+        if not value.isdigit() or not 0 < int(value) < 2**31:
+            return None
+        programme_id = int(value)
+        if not (is_superuser(request) or programme_id in coordinated_programme_ids(request)):
+            return None
+        return programme_id
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        if self.preselected_programme(request) is not None:
+            fields = tuple(name for name in fields if name != "enrolment")
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        programme_id = self.preselected_programme(request) if db_field.name == "enrolment" else None
+        if programme_id is not None:
+            kwargs["queryset"] = Enrolment.objects.filter(programme_id=programme_id).select_related(
+                "network", "programme"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         # The CSV import page (its button: templates/admin/networks/participant/change_list.html).
@@ -320,3 +348,4 @@ class RoadmapActionAdmin(ProgrammeScopedHistoryAdmin):
     @admin.display(description=_("réseau"), ordering="roadmap__enrolment__network__name")
     def network(self, obj):
         return obj.roadmap.enrolment.network
+

@@ -6,6 +6,7 @@ row and changes no value. Prints the demo logins and their shared password.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from alliances.management.commands.load_pilot_programme import (
     pilot_summary,
     project_row_count,
 )
+from alliances.models import MANAGE_PROGRAMMES
 from alliances.pilot import demo_password_hash, upsert_user
 from evaluation import demo as evaluation_demo
 from governance import demo as governance_demo
@@ -25,6 +27,16 @@ from sessions import demo as sessions_demo
 DEMO_PASSWORD = "alliances-demo-2018"
 SUPERUSER_EMAIL = "admin@alliances.localhost"
 COORDINATOR_EMAIL = "coordination@alliances.localhost"
+MANAGER_EMAIL = "responsable@alliances.localhost"
+# The group that gives « Peut créer et dupliquer des éditions » (a name shown in the admin, not a msgid).
+PROGRAMME_MANAGERS_GROUP = "Responsables de programme"
+
+
+def programme_managers_group():
+    """The group « Responsables de programme », holding the programme managers' permission (idempotent)."""
+    group, _created = Group.objects.get_or_create(name=PROGRAMME_MANAGERS_GROUP)
+    group.permissions.add(Permission.objects.get(content_type__app_label="alliances", codename=MANAGE_PROGRAMMES))
+    return group
 
 
 def load_demo(password=DEMO_PASSWORD):
@@ -45,6 +57,16 @@ def load_demo(password=DEMO_PASSWORD):
         is_superuser=False,
     )
     programme.coordinators.add(coordinator)
+    # A programme manager creates and duplicates editions and sees them all: staff, not a superuser.
+    manager = upsert_user(
+        MANAGER_EMAIL,
+        **credentials,
+        first_name="Dominique",
+        last_name="Responsable",
+        is_staff=True,
+        is_superuser=False,
+    )
+    manager.groups.add(programme_managers_group())
     participants = networks_demo.load(programme, **credentials)
     sessions_demo.load(programme, participants=participants, coordinator=coordinator)
     evaluation_demo.load(programme, participants=participants)
@@ -52,6 +74,7 @@ def load_demo(password=DEMO_PASSWORD):
     accounts = [
         ("Super-administrateur", SUPERUSER_EMAIL),
         ("Coordination du programme pilote", COORDINATOR_EMAIL),
+        ("Responsable de programme (crée et duplique les éditions, les voit toutes)", MANAGER_EMAIL),
         *[
             (f"Participant·e — {participant.enrolment.network.acronym}", participant.user.email)
             for participant in participants
