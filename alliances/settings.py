@@ -356,6 +356,8 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
+# Formats that differ from Django's (alliances/formats/<language>/formats.py): times without seconds.
+FORMAT_MODULE_PATH = ["alliances.formats"]
 USE_I18N = True
 USE_TZ = True
 
