@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliances import admin_index
 from alliances.admin_scoping import (
     ChoiceListFilter,
     ProgrammeScopedAdmin,
@@ -28,7 +29,7 @@ from alliances.admin_scoping import (
     is_superuser,
 )
 from alliances.invitations import users_invite
-from alliances.models import Phase, Programme, Step, Theme, User, programme_creator_coordinates
+from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User, programme_creator_coordinates
 from alliances.privacy import anonymise_users
 from alliances.tasks import send_password_reset
 
@@ -448,3 +449,8 @@ class ThemeAdmin(ProgrammeScopedAdmin):
 
 # Admins of the core's pipelines live beside their code; importing them registers them.
 from alliances import admin_documents, admin_notifications  # noqa: E402, F401
+
+# The admin index by task (alliances/admin_index.py); Region, Step… rarely opened: « Autres ».
+admin_index.place(admin_index.PREPARE, Programme, Phase, Theme, User)
+admin_index.place(admin_index.RUN, Notification)
+admin_index.place(admin_index.EVALUATE, Report)

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliances import admin_index
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
 from governance.admin_actions import invite_committee_members
@@ -214,3 +215,7 @@ class DecisionAdmin(ProgrammeScopedHistoryAdmin):
     @admin.display(description=_("en retard"), boolean=True)
     def is_overdue(self, obj):
         return obj.is_overdue
+
+
+# The admin index by task (alliances/admin_index.py); attendance (edited on the meeting): « Autres ».
+admin_index.place(admin_index.GOVERN, Committee, CommitteeMember, Meeting, Decision, Organisation)

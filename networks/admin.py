@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from alliances import admin_index
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import (
     VIEW,
@@ -349,3 +350,7 @@ class RoadmapActionAdmin(ProgrammeScopedHistoryAdmin):
     def network(self, obj):
         return obj.roadmap.enrolment.network
 
+
+# The admin index by task (alliances/admin_index.py); regions and binômes (edited on the enrolment): « Autres ».
+admin_index.place(admin_index.PREPARE, Network, Enrolment, Participant)
+admin_index.place(admin_index.FOLLOW, Partnership, Obstacle, Roadmap, RoadmapAction)

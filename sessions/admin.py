@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliances import admin_index
 from alliances.admin import register_programme_inline
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import (
@@ -309,3 +310,9 @@ class CalendarFeedAdmin(ProgrammeScopedAdmin):
             ngettext("%(count)d lien renouvelé.", "%(count)d liens renouvelés.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+# The admin index by task (alliances/admin_index.py); votes and calendar feeds: « Autres ».
+admin_index.place(admin_index.PREPARE, Session, InspiringMeeting)
+admin_index.place(admin_index.RUN, Registration, Announcement, Resource, TopicProposal)
+admin_index.place(admin_index.FOLLOW, FollowUp, FieldVisit)
