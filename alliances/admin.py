@@ -403,6 +403,7 @@ class StepInline(ScopedTabularInline):
 @admin.register(Phase)
 class PhaseAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("__str__", "programme", "starts_on", "ends_on", "progress_display")
     list_filter = ("programme",)
     list_select_related = ("programme",)
@@ -422,6 +423,7 @@ class PhaseAdmin(ProgrammeScopedAdmin):
 @admin.register(Step)
 class StepAdmin(ProgrammeScopedAdmin):
     programme_path = "phase__programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("__str__", "phase", "programme", "status", "due_on", "done_on", "is_late")
     list_filter = ("phase__programme", "status")
     list_select_related = ("phase__programme",)
@@ -441,6 +443,7 @@ class StepAdmin(ProgrammeScopedAdmin):
 @admin.register(Theme)
 class ThemeAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("title", "programme", "order")
     list_filter = ("programme",)
     list_select_related = ("programme",)

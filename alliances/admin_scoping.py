@@ -32,6 +32,9 @@ What the mixin does with the path:
   refuses an object of another edition;
 * relation filters of the changelist only offer values present in the scoped
   queryset (``RelatedOnlyFieldListFilter``), so they do not leak other editions;
+* objects that read alike from one edition to the next (« S2 — Mettre en œuvre ») are labelled
+  with their edition in other admins' filters, selects and autocomplete results, when their own
+  admin says so (``label_with_edition = True``);
 * inlines apply the same filtering and permissions;
 * the project's own list filters derive from :class:`ChoiceListFilter`, which takes only a
   value it offers (a system check, ``alliances.E003``, refuses any other ``SimpleListFilter``):
@@ -50,6 +53,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core import checks
@@ -155,6 +159,41 @@ class ChoiceListFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(f"{self.parameter_name}={value!r} is not one of the filter's choices.")
 
 
+class EditionRelatedOnlyFieldListFilter(admin.RelatedOnlyFieldListFilter):
+    """Django's « related only » filter, its choices labelled with their edition when the related
+    model's admin asks for it (``label_with_edition``): « S2 — Mettre en œuvre (Parcours 2026) »
+    instead of the same label twice. One query, as Django's: the edition comes with select_related."""
+
+    def field_choices(self, field, request, model_admin):
+        related_admin = model_admin.admin_site._registry.get(field.related_model)
+        if not getattr(related_admin, "label_with_edition", False):
+            return super().field_choices(field, request, model_admin)
+        present = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        queryset = field.related_model._default_manager.filter(pk__in=present)
+        if isinstance(related_admin.list_select_related, list | tuple) and related_admin.list_select_related:
+            queryset = queryset.select_related(*related_admin.list_select_related)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, related_admin.edition_label(obj)) for obj in queryset]
+
+
+class EditionAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete results, labelled with their edition where the searched model's admin
+    asks for it (``label_with_edition``); installed on the site by ``label_autocomplete_results``."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if getattr(self.model_admin, "label_with_edition", False):
+            result["text"] = self.model_admin.edition_label(obj)
+        return result
+
+
+def label_autocomplete_results(site):
+    """Serve ``site``'s autocomplete with :class:`EditionAutocompleteJsonView` (before its URLs are built)."""
+    site.autocomplete_view = lambda request: EditionAutocompleteJsonView.as_view(admin_site=site)(request)
+
+
 class ValidatingChangeListMixin:
     """Turn the parameter errors Django's changelist lets through into ``IncorrectLookupParameters``.
 
@@ -256,6 +295,17 @@ class _ProgrammeScopingBase:
     #: Foreign keys to users whose choices are the coordinators of the coordinated
     #: editions, and whose initial value on an add form is the current user.
     coordinator_user_fields = ()
+    #: The objects of this model read alike from one edition to the next (sessions S1–S4, the
+    #: three phases, committees…): label them with their edition where other admins offer them.
+    #: ``list_select_related`` must reach the edition (the labels cost no query).
+    label_with_edition = False
+
+    def edition_label(self, obj):
+        """« S2 — Mettre en œuvre (Parcours 2026) »: the object and its edition."""
+        programme = obj
+        for name in self.get_programme_path().split("__"):
+            programme = getattr(programme, name)
+        return f"{obj} ({programme})"
 
     # --- Scope ------------------------------------------------------------------
 
@@ -304,16 +354,24 @@ class _ProgrammeScopingBase:
             queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
         return queryset
 
+    def _label_choices_with_edition(self, db_field, formfield):
+        related_admin = self._related_admin(db_field.remote_field.model)
+        if formfield is not None and getattr(related_admin, "label_with_edition", False):
+            formfield.label_from_instance = related_admin.edition_label
+        return formfield
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = self._base_choice_queryset(db_field, request, kwargs)
         kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._label_choices_with_edition(db_field, formfield)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.remote_field.through._meta.auto_created:
             queryset = self._base_choice_queryset(db_field, request, kwargs)
             kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._label_choices_with_edition(db_field, formfield)
 
     # --- System checks --------------------------------------------------------------
 
@@ -431,7 +489,7 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
         list_filter = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str) and self._is_relation_path(entry):
-                entry = (entry, admin.RelatedOnlyFieldListFilter)
+                entry = (entry, EditionRelatedOnlyFieldListFilter)
             list_filter.append(entry)
         return list_filter
 

@@ -124,6 +124,7 @@ def export_responses_xlsx(modeladmin, request, queryset):
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(AudienceSizeMixin, ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "title",
         "programme",

@@ -36,6 +36,7 @@ class CommitteeMemberInline(ScopedTabularInline):
 @admin.register(Committee)
 class CommitteeAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("name", "kind", "programme", "member_count")
     list_filter = ("programme", "kind")
     list_select_related = ("programme",)
@@ -106,6 +107,7 @@ class DecisionInline(ScopedTabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ProgrammeScopedAdmin):
     programme_path = "committee__programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "title",
         "committee",

@@ -73,6 +73,7 @@ class RegistrationInline(ScopedTabularInline):
 @admin.register(Session)
 class SessionAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "code",
         "title",
