@@ -454,8 +454,18 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
         response["Location"] = urlunsplit(url._replace(query=urlencode(query)))
         return response
 
+    #: Columns that name the edition: left out of the list for a coordinator of one edition,
+    #: where they would repeat the same name on every row (and push the list past the screen).
+    edition_columns = ("programme",)
+
     def get_changelist(self, request, **kwargs):
         return validating_changelist(super().get_changelist(request, **kwargs))
+
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        if is_superuser(request) or is_programme_manager(request) or len(coordinated_programme_ids(request)) != 1:
+            return columns
+        return [column for column in columns if column not in self.edition_columns] or columns
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from alliances import admin_index
@@ -244,7 +245,9 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
 
     @admin.display(description=_("réseau"), ordering="enrolment__network__name")
     def network(self, obj):
-        return obj.enrolment.network
+        # The acronym, the full name on hover: the list fits a laptop's screen.
+        network = obj.enrolment.network
+        return format_html('<span title="{}">{}</span>', network.name, network.acronym or network.name)
 
 
 # --- A network's work ----------------------------------------------------------------------

@@ -93,3 +93,12 @@ def test_selects_and_the_selected_autocomplete_value_name_the_edition(client, co
     field = page.context["adminform"].form.fields["session"]
     assert field.label_from_instance(two_editions[0]) == f"S2 — Mettre en œuvre ({programme.name})"
     assert "S2 — Mettre en œuvre (Parcours 2026)" in page.content.decode()  # the autocomplete's selected option
+
+
+def test_the_edition_column_is_left_out_for_a_coordinator_of_one_edition(client, coordinator, programme):
+    factories.ParticipantFactory(enrolment=factories.EnrolmentFactory(programme=programme))
+    client.force_login(coordinator)
+    url = reverse("admin:networks_participant_changelist")
+    assert "programme" not in client.get(url).context["cl"].list_display
+    factories.ProgrammeFactory().coordinators.add(coordinator)
+    assert "programme" in client.get(url).context["cl"].list_display
