@@ -311,6 +311,7 @@ class PhaseInline(ScopedTabularInline):
 class ThemeInline(ScopedTabularInline):
     model = Theme
     fields = ("order", "title", "description")
+    classes = ["collapse"]  # set once per edition (the duplication copies them): folded on the edition's page
 
 
 @admin.register(Programme)

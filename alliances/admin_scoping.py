@@ -456,7 +456,7 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
 
     #: Columns that name the edition: left out of the list for a coordinator of one edition,
     #: where they would repeat the same name on every row (and push the list past the screen).
-    edition_columns = ("programme",)
+    edition_columns = ("programme", "enrolment_edition")
 
     def get_changelist(self, request, **kwargs):
         return validating_changelist(super().get_changelist(request, **kwargs))
@@ -465,7 +465,8 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
         columns = super().get_list_display(request)
         if is_superuser(request) or is_programme_manager(request) or len(coordinated_programme_ids(request)) != 1:
             return columns
-        return [column for column in columns if column not in self.edition_columns] or columns
+        kept = [column for column in columns if getattr(column, "__name__", column) not in self.edition_columns]
+        return kept or columns
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -131,7 +131,6 @@ class QuestionnaireAdmin(AudienceSizeMixin, ProgrammeScopedAdmin):
         "kind",
         "session",
         "audience",
-        "opens_at",
         "closes_at",
         "status_display",
         "question_count",

@@ -29,6 +29,23 @@ from networks.models import (
     RoadmapAction,
 )
 
+# --- Columns of the lists of a network's work (here and in sessions/admin.py) -----------------
+
+
+@admin.display(description=_("réseau"), ordering="enrolment__network__name")
+def enrolment_network(obj):
+    """The enrolment's network by its acronym, the full name on hover: the list fits a laptop's screen
+    (an enrolment's label, « network — edition », is twice as long)."""
+    network = obj.enrolment.network
+    return format_html('<span title="{}">{}</span>', network.name, network.acronym or network.name)
+
+
+@admin.display(description=_("édition"), ordering="enrolment__programme__name")
+def enrolment_edition(obj):
+    """Left out for a coordinator of one edition (ProgrammeScopedAdminMixin.edition_columns)."""
+    return obj.enrolment.programme
+
+
 # --- Shared directories ----------------------------------------------------------------
 
 
@@ -145,7 +162,6 @@ class EnrolmentAdmin(ProgrammeScopedHistoryAdmin):
         "network",
         "programme",
         "status",
-        "solicited_on",
         "decided_on",
         "launch_meeting_on",
         "participant_count",
@@ -256,15 +272,14 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
 @admin.register(Partnership)
 class PartnershipAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "enrolment__programme"
+    # The form, scale and evaluation are in the filters and the form: the list fits a laptop's screen.
     list_display = (
         "partner_name",
-        "enrolment",
+        enrolment_network,
+        enrolment_edition,
         "family",
         "partner_type",
-        "company_form",
-        "scale",
         "depth",
-        "evaluated",
         "status",
         "start_year",
     )
@@ -306,7 +321,7 @@ class PartnershipAdmin(ProgrammeScopedHistoryAdmin):
 @admin.register(Obstacle)
 class ObstacleAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
-    list_display = ("__str__", "enrolment", "category", "severity", "created_at")
+    list_display = ("__str__", enrolment_network, enrolment_edition, "category", "severity", "created_at")
     list_filter = ("enrolment__programme", "category", "severity")
     list_select_related = ("enrolment__network", "enrolment__programme")
     search_fields = ("description", "enrolment__network__name", "enrolment__network__acronym")

@@ -1,5 +1,7 @@
 """Admin of sessions, invitations and attendance, resources, the S3 vote, follow-ups and news."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Subquery
@@ -22,6 +24,7 @@ from alliances.admin_scoping import (
     ScopedTabularInline,
     is_superuser,
 )
+from networks.admin import enrolment_edition, enrolment_network
 from sessions.admin_actions import close_topic_vote
 from sessions.models import (
     Announcement,
@@ -174,12 +177,19 @@ class RegistrationAdmin(ProgrammeScopedHistoryAdmin):
 @admin.register(Resource)
 class ResourceAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
-    list_display = ("title", "programme", "session", "theme", "url", "file", "created_at")
+    list_display = ("title", "programme", "session", "theme", "source", "created_at")
     list_filter = ("programme", "session", "theme")
     list_select_related = ("programme", "session", "theme")
     search_fields = ("title", "description", "url")
     date_hierarchy = "created_at"
     autocomplete_fields = ("session", "theme")
+
+    @admin.display(description=_("lien ou fichier"))
+    def source(self, obj):
+        # The site's name or the file's, not a whole address: the list fits a laptop's screen.
+        if obj.url:
+            return format_html('<a href="{}" title="{}">{}</a>', obj.url, obj.url, urlsplit(obj.url).netloc or obj.url)
+        return obj.file.name.rsplit("/", 1)[-1] if obj.file else "—"
 
 
 @admin.register(TopicProposal)
@@ -217,7 +227,7 @@ class TopicVoteAdmin(ProgrammeScopedAdmin):
 class FollowUpAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
     coordinator_user_fields = ("coordinator",)
-    list_display = ("enrolment", "held_on", "kind", "coordinator")
+    list_display = (enrolment_network, enrolment_edition, "held_on", "kind", "coordinator")
     list_filter = ("enrolment__programme", "kind", "coordinator")
     list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("enrolment__network__name", "enrolment__network__acronym", "private_notes", "shared_summary")
@@ -229,7 +239,7 @@ class FollowUpAdmin(ProgrammeScopedAdmin):
 class FieldVisitAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
     coordinator_user_fields = ("coordinator",)
-    list_display = ("enrolment", "visited_on", "place", "coordinator")
+    list_display = (enrolment_network, enrolment_edition, "visited_on", "place", "coordinator")
     list_filter = ("enrolment__programme", "coordinator")
     list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("place", "enrolment__network__name", "enrolment__network__acronym", "private_notes")
