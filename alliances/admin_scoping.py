@@ -427,6 +427,34 @@ class _ProgrammeScopingBase:
         return [*super().check(**kwargs), *self._check_programme_scope(), *self._check_list_filters()]
 
 
+def reaches_several_editions(request):
+    """Whether the user's admin spans more than one edition (then lists name each object's edition).
+
+    Coordinators: from their editions' ids (cached); superusers and programme managers: whether
+    more than one edition exists (one query, cached on the request).
+    """
+    if not (is_superuser(request) or is_programme_manager(request)):
+        return len(coordinated_programme_ids(request)) > 1
+    cached = request.__dict__.get("_alliances_several_editions")
+    if cached is None:
+        cached = request.__dict__["_alliances_several_editions"] = Programme.objects.all()[:2].count() > 1
+    return cached
+
+
+def _edition_column(name, field, related_admin):
+    """A list column showing the foreign key ``name`` with its edition (see ``label_with_edition``)."""
+
+    def column(obj):
+        value = getattr(obj, name)
+        return "-" if value is None else related_admin.edition_label(value)
+
+    column.__name__ = name  # the column's CSS class (field-<name>), as for the plain field
+    column.short_description = field.verbose_name
+    column.admin_order_field = name
+    column.related_admin = related_admin
+    return column
+
+
 class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
     """Mixin for a ``ModelAdmin`` whose objects belong to an edition (see module docstring)."""
 
@@ -463,16 +491,52 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
 
     def get_list_display(self, request):
         columns = super().get_list_display(request)
-        if is_superuser(request) or is_programme_manager(request) or len(coordinated_programme_ids(request)) != 1:
+        if reaches_several_editions(request):
+            labelled = self._edition_labelled_columns(request)
+            return [labelled.get(column, column) if isinstance(column, str) else column for column in columns]
+        if is_superuser(request) or is_programme_manager(request):
             return columns
         kept = [column for column in columns if getattr(column, "__name__", column) not in self.edition_columns]
         return kept or columns
+
+    def _edition_labelled_columns(self, request):
+        """{column: callable} for the list's foreign keys to objects labelled with their edition
+        (``label_with_edition``), when the user reaches several editions and the list has no edition
+        column: « S2 — Mettre en œuvre (Parcours 2026) » in the session column. Cached on the request
+        (asked for the list and for its queryset)."""
+        cache = request.__dict__.setdefault("_alliances_edition_columns", {})
+        if self not in cache:
+            columns = {}
+            editable = set(self.list_editable or ())
+            names = {getattr(column, "__name__", column) for column in self.list_display}
+            if names & set(self.edition_columns):
+                cache[self] = columns  # the list has its edition column already
+                return columns
+            for name in self.list_display:
+                if not isinstance(name, str) or name in editable:
+                    continue
+                try:
+                    field = self.model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                related_admin = self._related_admin(field.related_model) if field.many_to_one else None
+                if getattr(related_admin, "label_with_edition", False):
+                    columns[name] = _edition_column(name, field, related_admin)
+            cache[self] = columns
+        return cache[self]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if isinstance(self.list_select_related, list | tuple) and self.list_select_related:
             # Also for change pages and autocomplete results, whose labels need them.
             queryset = queryset.select_related(*self.list_select_related)
+        if reaches_several_editions(request):
+            labelled = self._edition_labelled_columns(request)
+            if labelled:
+                # The edition of each labelled column, fetched with the rows.
+                queryset = queryset.select_related(
+                    *(f"{name}__{column.related_admin.get_programme_path()}" for name, column in labelled.items())
+                )
         queryset = self.annotate_queryset(request, self.scope_queryset(request, queryset))
         if not queryset.ordered:
             # Aggregating annotations drop the model's default ordering (GROUP BY):

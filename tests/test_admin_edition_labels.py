@@ -102,3 +102,32 @@ def test_the_edition_column_is_left_out_for_a_coordinator_of_one_edition(client,
     assert "programme" not in client.get(url).context["cl"].list_display
     factories.ProgrammeFactory().coordinators.add(coordinator)
     assert "programme" in client.get(url).context["cl"].list_display
+
+
+def test_lists_name_the_edition_for_a_coordinator_of_several(client, coordinator, programme, two_editions):
+    client.force_login(coordinator)
+    url = reverse("admin:programme_sessions_registration_changelist")
+    page = client.get(url).content.decode()
+    assert f"S2 — Mettre en œuvre ({programme.name})" in page and "S2 — Mettre en œuvre (Parcours 2026)" in page
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    session = two_editions[1]
+    for _ in range(5):
+        participant = factories.ParticipantFactory(enrolment=factories.EnrolmentFactory(programme=session.programme))
+        factories.RegistrationFactory(session=session, participant=participant)
+    with CaptureQueriesContext(connection) as after:
+        client.get(url)
+    assert len(after) == len(before)  # the editions come with the rows
+
+
+def test_lists_keep_the_plain_label_for_a_coordinator_of_one(client, programme):
+    only_first = factories.UserFactory(is_staff=True)
+    programme.coordinators.add(only_first)
+    session = factories.SessionFactory(programme=programme, code="S2", title="Mettre en œuvre")
+    factories.RegistrationFactory(
+        session=session,
+        participant=factories.ParticipantFactory(enrolment=factories.EnrolmentFactory(programme=programme)),
+    )
+    client.force_login(only_first)
+    page = client.get(reverse("admin:programme_sessions_registration_changelist")).content.decode()
+    assert "S2 — Mettre en œuvre" in page and f"S2 — Mettre en œuvre ({programme.name})" not in page
