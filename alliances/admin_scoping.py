@@ -109,7 +109,7 @@ def is_programme_manager(request):
 
 
 def is_coordinator(request):
-    """An active staff user coordinating at least one edition, or a programme manager (superusers aside)."""
+    """An active staff user coordinating at least one edition, or a programme manager (a superuser is one)."""
     return bool(coordinated_programme_ids(request)) or is_programme_manager(request)
 
 
