@@ -83,7 +83,9 @@ lint: $(STAMP_TEST) data-dir
 # The source strings are French: the French catalogue is rebuilt from the template, repeating them
 # (msgen), with the French plural rule (msginit); the English catalogue keeps its translations and gets the new strings empty, which
 # tests/test_translations.py lists until they are translated. The .mo files are committed, so that
-# `make run` needs no gettext tools.
+# `make run` needs no gettext tools. locale_overrides/ (the corrections of Django's and django-celery-beat's
+# French, edited by hand) is never written by makemessages (alliances/management/commands/makemessages.py);
+# compilemessages compiles it with the rest: commit its .mo too.
 MESSAGES_IGNORE := --ignore=.venv --ignore=data --ignore=staticfiles --ignore=bench --ignore=tests --ignore=node_modules
 FR_PO := locale/fr/LC_MESSAGES/django.po
 messages: $(STAMP_BASE)

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliances import admin_index
 from alliances.admin_scoping import (
     ChoiceListFilter,
     ProgrammeScopedAdmin,
@@ -24,10 +25,11 @@ from alliances.admin_scoping import (
     ScopedTabularInline,
     coordinated_programme_ids,
     is_coordinator,
+    is_programme_manager,
     is_superuser,
 )
 from alliances.invitations import users_invite
-from alliances.models import Phase, Programme, Step, Theme, User
+from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User, programme_creator_coordinates
 from alliances.privacy import anonymise_users
 from alliances.tasks import send_password_reset
 
@@ -309,6 +311,7 @@ class PhaseInline(ScopedTabularInline):
 class ThemeInline(ScopedTabularInline):
     model = Theme
     fields = ("order", "title", "description")
+    classes = ["collapse"]  # set once per edition (the duplication copies them): folded on the edition's page
 
 
 @admin.register(Programme)
@@ -355,14 +358,21 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
             readonly.append("coordinators")
         return readonly
 
-    # Coordinators run the editions they have been given; they neither create new
-    # editions nor delete one (which would delete everything recorded in it).
-    # Both are superuser decisions, whatever Django permissions a user holds.
+    # Coordinators run the editions they have been given. Creating (and duplicating) an edition
+    # is for programme managers (« manage_programmes ») and superusers; deleting one, which
+    # deletes everything recorded in it, for superusers alone, whatever permissions a user holds.
     def has_add_permission(self, request):
-        return is_superuser(request) and super().has_add_permission(request)
+        if is_superuser(request):
+            return super().has_add_permission(request)
+        return is_programme_manager(request)
 
     def has_delete_permission(self, request, obj=None):
         return is_superuser(request) and super().has_delete_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            programme_creator_coordinates(form.instance, request.user)
 
     @admin.display(description=_("réseaux pilotes / visés"), ordering="pilot_count")
     def pilot_networks(self, obj):
@@ -394,6 +404,7 @@ class StepInline(ScopedTabularInline):
 @admin.register(Phase)
 class PhaseAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("__str__", "programme", "starts_on", "ends_on", "progress_display")
     list_filter = ("programme",)
     list_select_related = ("programme",)
@@ -413,6 +424,7 @@ class PhaseAdmin(ProgrammeScopedAdmin):
 @admin.register(Step)
 class StepAdmin(ProgrammeScopedAdmin):
     programme_path = "phase__programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("__str__", "phase", "programme", "status", "due_on", "done_on", "is_late")
     list_filter = ("phase__programme", "status")
     list_select_related = ("phase__programme",)
@@ -432,6 +444,7 @@ class StepAdmin(ProgrammeScopedAdmin):
 @admin.register(Theme)
 class ThemeAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("title", "programme", "order")
     list_filter = ("programme",)
     list_select_related = ("programme",)
@@ -440,3 +453,8 @@ class ThemeAdmin(ProgrammeScopedAdmin):
 
 # Admins of the core's pipelines live beside their code; importing them registers them.
 from alliances import admin_documents, admin_notifications  # noqa: E402, F401
+
+# The admin index by task (alliances/admin_index.py); Region, Step… rarely opened: « Autres ».
+admin_index.place(admin_index.PREPARE, Programme, Phase, Theme, User)
+admin_index.place(admin_index.RUN, Notification)
+admin_index.place(admin_index.EVALUATE, Report)

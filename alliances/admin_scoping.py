@@ -3,6 +3,9 @@
 One rule, written once, used by every ModelAdmin and inline of the project:
 
 * a superuser sees and edits everything (Django's own permission checks apply);
+* a *programme manager* — an active staff user holding ``alliances.manage_programmes``
+  (``User.is_programme_manager``) — is a coordinator of every edition: they see and edit the
+  objects of all editions, create and duplicate editions (never delete one);
 * a *coordinator* — an active staff user listed in ``Programme.coordinators`` of at
   least one edition — sees and edits only the objects that belong to the editions
   they coordinate, without any Django permission row being assigned to them;
@@ -29,6 +32,9 @@ What the mixin does with the path:
   refuses an object of another edition;
 * relation filters of the changelist only offer values present in the scoped
   queryset (``RelatedOnlyFieldListFilter``), so they do not leak other editions;
+* objects that read alike from one edition to the next (« S2 — Mettre en œuvre ») are labelled
+  with their edition in other admins' filters, selects and autocomplete results, when their own
+  admin says so (``label_with_edition = True``);
 * inlines apply the same filtering and permissions;
 * the project's own list filters derive from :class:`ChoiceListFilter`, which takes only a
   value it offers (a system check, ``alliances.E003``, refuses any other ``SimpleListFilter``):
@@ -40,12 +46,14 @@ object through it; ``has_*_permission`` therefore answers per model, cheaply
 """
 
 import functools
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core import checks
@@ -68,14 +76,21 @@ _DJANGO_ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
 def coordinated_programme_ids(request):
     """Primary keys of the editions the requesting user coordinates, cached on the request.
 
-    Empty for anonymous, inactive or non-staff users. Superusers are handled by
-    the callers (they are not limited to the editions they coordinate).
+    Empty for anonymous, inactive or non-staff users; every edition for a programme manager.
+    Superusers are handled by the callers (they are not limited to the editions they coordinate).
     """
     ids = getattr(request, _REQUEST_CACHE_ATTR, None)
     if ids is None:
         user = request.user
         if user.is_authenticated and user.is_active and user.is_staff:
-            ids = frozenset(Programme.objects.filter(coordinators=user).values_list("pk", flat=True))
+            # A programme manager coordinates every edition; a superuser, those they are listed in
+            # (the callers give superusers everything anyway).
+            programmes = (
+                Programme.objects.filter(coordinators=user)
+                if user.is_superuser
+                else Programme.objects.coordinated_by(user)
+            )
+            ids = frozenset(programmes.values_list("pk", flat=True))
         else:
             ids = frozenset()
         setattr(request, _REQUEST_CACHE_ATTR, ids)
@@ -87,15 +102,21 @@ def is_superuser(request):
     return user.is_authenticated and user.is_active and user.is_superuser
 
 
+def is_programme_manager(request):
+    """A superuser, or a staff user who may create and duplicate editions and sees them all."""
+    user = request.user
+    return user.is_authenticated and user.is_programme_manager
+
+
 def is_coordinator(request):
-    """An active staff user coordinating at least one edition (superusers aside)."""
-    return bool(coordinated_programme_ids(request))
+    """An active staff user coordinating at least one edition, or a programme manager (a superuser is one)."""
+    return bool(coordinated_programme_ids(request)) or is_programme_manager(request)
 
 
 def scope_to_programmes(request, queryset, programme_path):
     """Filter ``queryset`` to the objects whose ``programme_path`` is a coordinated edition."""
-    if is_superuser(request):
-        return queryset
+    if is_superuser(request) or is_programme_manager(request):
+        return queryset  # every edition: no list of ids to filter on
     ids = coordinated_programme_ids(request)
     if not ids:
         return queryset.none()
@@ -136,6 +157,41 @@ class ChoiceListFilter(admin.SimpleListFilter):
         value = self.value()
         if value is not None and value not in {str(lookup) for lookup, _title in self.lookup_choices}:
             raise IncorrectLookupParameters(f"{self.parameter_name}={value!r} is not one of the filter's choices.")
+
+
+class EditionRelatedOnlyFieldListFilter(admin.RelatedOnlyFieldListFilter):
+    """Django's « related only » filter, its choices labelled with their edition when the related
+    model's admin asks for it (``label_with_edition``): « S2 — Mettre en œuvre (Parcours 2026) »
+    instead of the same label twice. One query, as Django's: the edition comes with select_related."""
+
+    def field_choices(self, field, request, model_admin):
+        related_admin = model_admin.admin_site._registry.get(field.related_model)
+        if not getattr(related_admin, "label_with_edition", False):
+            return super().field_choices(field, request, model_admin)
+        present = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
+        queryset = field.related_model._default_manager.filter(pk__in=present)
+        if isinstance(related_admin.list_select_related, list | tuple) and related_admin.list_select_related:
+            queryset = queryset.select_related(*related_admin.list_select_related)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, related_admin.edition_label(obj)) for obj in queryset]
+
+
+class EditionAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete results, labelled with their edition where the searched model's admin
+    asks for it (``label_with_edition``); installed on the site by ``label_autocomplete_results``."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if getattr(self.model_admin, "label_with_edition", False):
+            result["text"] = self.model_admin.edition_label(obj)
+        return result
+
+
+def label_autocomplete_results(site):
+    """Serve ``site``'s autocomplete with :class:`EditionAutocompleteJsonView` (before its URLs are built)."""
+    site.autocomplete_view = lambda request: EditionAutocompleteJsonView.as_view(admin_site=site)(request)
 
 
 class ValidatingChangeListMixin:
@@ -239,6 +295,17 @@ class _ProgrammeScopingBase:
     #: Foreign keys to users whose choices are the coordinators of the coordinated
     #: editions, and whose initial value on an add form is the current user.
     coordinator_user_fields = ()
+    #: The objects of this model read alike from one edition to the next (sessions S1–S4, the
+    #: three phases, committees…): label them with their edition where other admins offer them.
+    #: ``list_select_related`` must reach the edition (the labels cost no query).
+    label_with_edition = False
+
+    def edition_label(self, obj):
+        """« S2 — Mettre en œuvre (Parcours 2026) »: the object and its edition."""
+        programme = obj
+        for name in self.get_programme_path().split("__"):
+            programme = getattr(programme, name)
+        return f"{obj} ({programme})"
 
     # --- Scope ------------------------------------------------------------------
 
@@ -287,16 +354,24 @@ class _ProgrammeScopingBase:
             queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
         return queryset
 
+    def _label_choices_with_edition(self, db_field, formfield):
+        related_admin = self._related_admin(db_field.remote_field.model)
+        if formfield is not None and getattr(related_admin, "label_with_edition", False):
+            formfield.label_from_instance = related_admin.edition_label
+        return formfield
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = self._base_choice_queryset(db_field, request, kwargs)
         kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._label_choices_with_edition(db_field, formfield)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.remote_field.through._meta.auto_created:
             queryset = self._base_choice_queryset(db_field, request, kwargs)
             kwargs["queryset"] = self.scope_choices(request, db_field, queryset)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._label_choices_with_edition(db_field, formfield)
 
     # --- System checks --------------------------------------------------------------
 
@@ -352,19 +427,116 @@ class _ProgrammeScopingBase:
         return [*super().check(**kwargs), *self._check_programme_scope(), *self._check_list_filters()]
 
 
+def reaches_several_editions(request):
+    """Whether the user's admin spans more than one edition (then lists name each object's edition).
+
+    Coordinators: from their editions' ids (cached); superusers and programme managers: whether
+    more than one edition exists (one query, cached on the request).
+    """
+    if not (is_superuser(request) or is_programme_manager(request)):
+        return len(coordinated_programme_ids(request)) > 1
+    cached = request.__dict__.get("_alliances_several_editions")
+    if cached is None:
+        cached = request.__dict__["_alliances_several_editions"] = Programme.objects.all()[:2].count() > 1
+    return cached
+
+
+def _edition_column(name, field, related_admin):
+    """A list column showing the foreign key ``name`` with its edition (see ``label_with_edition``)."""
+
+    def column(obj):
+        value = getattr(obj, name)
+        return "-" if value is None else related_admin.edition_label(value)
+
+    column.__name__ = name  # the column's CSS class (field-<name>), as for the plain field
+    column.short_description = field.verbose_name
+    column.admin_order_field = name
+    column.related_admin = related_admin
+    return column
+
+
 class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
     """Mixin for a ``ModelAdmin`` whose objects belong to an edition (see module docstring)."""
 
     list_per_page = 50
+    #: On « Enregistrer et ajouter un nouveau », the parameters of the next add form's URL, each
+    #: read from an attribute of the object just saved: the next enrolment, session or committee
+    #: is in the same edition. ``None``: ``{"programme": "programme_id"}`` when the model has a
+    #: ``programme`` foreign key (``programme_path == "programme"``), else nothing.
+    add_another_keeps = None
+
+    def get_add_another_keeps(self):
+        if self.add_another_keeps is not None:
+            return self.add_another_keeps
+        return {"programme": "programme_id"} if self.get_programme_path() == "programme" else {}
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        keeps = self.get_add_another_keeps()
+        if "_addanother" not in request.POST or not keeps or response.status_code != 302:
+            return response
+        # Django's redirect is the bare add URL (plus the changelist's preserved filters).
+        url = urlsplit(response["Location"])
+        query = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in keeps]
+        query += [(name, str(getattr(obj, attribute))) for name, attribute in keeps.items()]
+        response["Location"] = urlunsplit(url._replace(query=urlencode(query)))
+        return response
+
+    #: Columns that name the edition: left out of the list for a coordinator of one edition,
+    #: where they would repeat the same name on every row (and push the list past the screen).
+    edition_columns = ("programme", "enrolment_edition")
 
     def get_changelist(self, request, **kwargs):
         return validating_changelist(super().get_changelist(request, **kwargs))
+
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        if reaches_several_editions(request):
+            labelled = self._edition_labelled_columns(request)
+            return [labelled.get(column, column) if isinstance(column, str) else column for column in columns]
+        if is_superuser(request) or is_programme_manager(request):
+            return columns
+        kept = [column for column in columns if getattr(column, "__name__", column) not in self.edition_columns]
+        return kept or columns
+
+    def _edition_labelled_columns(self, request):
+        """{column: callable} for the list's foreign keys to objects labelled with their edition
+        (``label_with_edition``), when the user reaches several editions and the list has no edition
+        column: « S2 — Mettre en œuvre (Parcours 2026) » in the session column. Cached on the request
+        (asked for the list and for its queryset)."""
+        cache = request.__dict__.setdefault("_alliances_edition_columns", {})
+        if self not in cache:
+            columns = {}
+            editable = set(self.list_editable or ())
+            names = {getattr(column, "__name__", column) for column in self.list_display}
+            if names & set(self.edition_columns):
+                cache[self] = columns  # the list has its edition column already
+                return columns
+            for name in self.list_display:
+                if not isinstance(name, str) or name in editable:
+                    continue
+                try:
+                    field = self.model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                related_admin = self._related_admin(field.related_model) if field.many_to_one else None
+                if getattr(related_admin, "label_with_edition", False):
+                    columns[name] = _edition_column(name, field, related_admin)
+            cache[self] = columns
+        return cache[self]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if isinstance(self.list_select_related, list | tuple) and self.list_select_related:
             # Also for change pages and autocomplete results, whose labels need them.
             queryset = queryset.select_related(*self.list_select_related)
+        if reaches_several_editions(request):
+            labelled = self._edition_labelled_columns(request)
+            if labelled:
+                # The edition of each labelled column, fetched with the rows.
+                queryset = queryset.select_related(
+                    *(f"{name}__{column.related_admin.get_programme_path()}" for name, column in labelled.items())
+                )
         queryset = self.annotate_queryset(request, self.scope_queryset(request, queryset))
         if not queryset.ordered:
             # Aggregating annotations drop the model's default ordering (GROUP BY):
@@ -392,7 +564,7 @@ class ProgrammeScopedAdminMixin(_ProgrammeScopingBase):
         list_filter = []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str) and self._is_relation_path(entry):
-                entry = (entry, admin.RelatedOnlyFieldListFilter)
+                entry = (entry, EditionRelatedOnlyFieldListFilter)
             list_filter.append(entry)
         return list_filter
 

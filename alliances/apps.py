@@ -11,9 +11,10 @@ class CoreConfig(AppConfig):
         # django.contrib.admin, first of INSTALLED_APPS, has discovered every admin.py by now.
         from django.contrib import admin
 
-        from alliances.admin_scoping import harden_library_admins
+        from alliances.admin_scoping import harden_library_admins, label_autocomplete_results
 
         harden_library_admins(admin.site)
+        label_autocomplete_results(admin.site)
 
         from alliances.embedded import ensure_broker_folders
 

@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -29,6 +29,10 @@ def normalise_email(address):
     ``Coordination@…`` and ``coordination@…`` are one account everywhere.
     """
     return (address or "").strip().lower()
+
+
+#: The permission of a programme manager: create and duplicate editions, see them all (DESIGN §1).
+MANAGE_PROGRAMMES = "manage_programmes"
 
 
 def activated_accounts(path=""):
@@ -127,8 +131,30 @@ class User(AbstractUser):
         super().clean()
         self.email = normalise_email(self.email)
 
+    @property
+    def is_programme_manager(self):
+        """A superuser, or an active staff user holding « manage_programmes » (directly or through a group).
+
+        A programme manager creates and duplicates editions and sees them all, without being a
+        superuser. One query, cached on the instance (the request's user asks several times).
+        """
+        if not (self.is_active and self.is_staff):
+            return False
+        if self.is_superuser:
+            return True
+        cached = self.__dict__.get("_is_programme_manager")
+        if cached is None:
+            cached = (
+                Permission.objects.filter(content_type__app_label="alliances", codename=MANAGE_PROGRAMMES)
+                .filter(Q(user=self) | Q(group__user=self))
+                .exists()
+            )
+            self.__dict__["_is_programme_manager"] = cached
+        return cached
+
     def coordinated_programmes(self):
-        """The editions this user may manage: all for a superuser, none without staff status.
+        """The editions this user may manage: all for a superuser or a programme manager, none
+        without staff status.
 
         Being listed among an edition's coordinators is not enough, as for the admin: the
         coordination pages, the committee area and the documents all ask here, so an account
@@ -136,13 +162,13 @@ class User(AbstractUser):
         """
         if not (self.is_active and self.is_staff):
             return Programme.objects.none()
-        if self.is_superuser:
+        if self.is_programme_manager:
             return Programme.objects.all()
         return self.programmes_coordinated.all()
 
     @property
     def is_coordinator(self):
-        return self.is_active and self.is_staff and (self.is_superuser or self.programmes_coordinated.exists())
+        return self.is_active and self.is_staff and (self.is_programme_manager or self.programmes_coordinated.exists())
 
 
 def parse_day_offsets(value):
@@ -166,7 +192,8 @@ def validate_day_offsets(value):
 
 class ProgrammeQuerySet(models.QuerySet):
     def coordinated_by(self, user):
-        if user.is_superuser:
+        """The editions ``user`` manages: all for a superuser or a programme manager."""
+        if user.is_superuser or getattr(user, "is_programme_manager", False):
             return self
         return self.filter(coordinators=user)
 
@@ -219,6 +246,7 @@ class Programme(models.Model):
         verbose_name = _("édition du programme")
         verbose_name_plural = _("éditions du programme")
         ordering = ["-starts_on", "name"]
+        permissions = [(MANAGE_PROGRAMMES, _("Peut créer et dupliquer des éditions"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),
@@ -251,6 +279,17 @@ class Programme(models.Model):
             if phase.ends_on >= today:
                 return phase
         return started[-1] if started else (phases[0] if phases else None)
+
+
+def programme_creator_coordinates(programme, user):
+    """The person who creates an edition (or its duplicate) becomes one of its coordinators.
+
+    Not a superuser who named coordinators: they see every edition anyway, and set up the
+    edition for others. A superuser who named nobody is recorded, so the edition has a team.
+    """
+    if user.is_superuser and programme.coordinators.exists():
+        return
+    programme.coordinators.add(user)
 
 
 class Phase(models.Model):

@@ -354,8 +354,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_overrides/ first: its French corrects Django's and django-celery-beat's own catalogues
+# (« Ajouter : édition du programme », not « Ajout de édition du programme »); edited by hand,
+# never written by makemessages (alliances/management/commands/makemessages.py).
+LOCALE_OVERRIDES = BASE_DIR / "locale_overrides"
+LOCALE_PATHS = [LOCALE_OVERRIDES, BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
+# Formats that differ from Django's (alliances/formats/<language>/formats.py): times without seconds.
+FORMAT_MODULE_PATH = ["alliances.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alliances import admin_index
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import ProgrammeScopedAdmin, ScopedTabularInline
 from evaluation import exports
@@ -123,13 +124,13 @@ def export_responses_xlsx(modeladmin, request, queryset):
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(AudienceSizeMixin, ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "title",
         "programme",
         "kind",
         "session",
         "audience",
-        "opens_at",
         "closes_at",
         "status_display",
         "question_count",
@@ -271,6 +272,9 @@ class FindingAdmin(ProgrammeScopedAdmin):
     search_fields = ("title", "body")
     autocomplete_fields = ("evidence_questionnaire", "evidence_session", "evidence_meeting")
 
+
+# The admin index by task (alliances/admin_index.py); questions and answers (inlines): « Autres ».
+admin_index.place(admin_index.EVALUATE, Questionnaire, Response, Competency, Finding)
 
 # Registers « dupliquer l'édition » on the list of editions.
 from evaluation import admin_duplication  # noqa: E402, F401

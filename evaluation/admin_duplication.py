@@ -1,9 +1,9 @@
 """The « Dupliquer l'édition » action on the list of editions (admin).
 
 Registered on the core's ProgrammeAdmin through ``register_programme_action`` (the
-core imports no app). Superusers only: the action asks for the « add » permission,
-which ProgrammeAdmin grants to superusers alone — coordinators do not create
-editions — and the service checks it again.
+core imports no app). Programme managers and superusers only: the action asks for the
+« add » permission, which ProgrammeAdmin grants to them alone — coordinators do not create
+editions — and the service checks it again. The one who duplicates becomes a coordinator of the copy.
 
 Select one edition, run the action: an intermediate page asks for the new name,
 identifier and offset in days (365 by default), says what will and will not be

@@ -6,7 +6,7 @@ same number of days):
 - the edition itself: description, sponsors, dates, target number of networks,
   reminder settings and e-mail introduction — and its **coordinators** (the
   programme team, not participants: the new edition is run by the same people
-  until a superuser changes it);
+  until a superuser changes it), joined by the programme manager who duplicates it;
 - phases and their steps: each step back to « à venir », done date cleared, due
   date shifted;
 - themes; sessions (dates shifted, themes relinked to the copied themes, venue
@@ -40,7 +40,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliances.models import Phase, Programme, Step, Theme
+from alliances.models import Phase, Programme, Step, Theme, programme_creator_coordinates
 from evaluation.models import Competency, Question, Questionnaire
 from governance.models import Committee, CommitteeMember, Meeting
 from sessions.models import InspiringMeeting, Session
@@ -93,9 +93,11 @@ def slug_taken_message(*, slug, name):
 
 
 def _validate_request(*, source, offset_days, duplicated_by):
-    if duplicated_by is None or not (duplicated_by.is_active and duplicated_by.is_superuser):
-        # Creating an edition is a superuser decision (see ProgrammeAdmin.has_add_permission).
-        raise PermissionDenied(_("Seul un super-administrateur peut créer une nouvelle édition."))
+    if duplicated_by is None or not duplicated_by.is_programme_manager:
+        # Creating an edition is for programme managers and superusers (ProgrammeAdmin.has_add_permission).
+        raise PermissionDenied(
+            _("Seuls les responsables de programme et les super-administrateurs peuvent créer une édition.")
+        )
     if source.pk is None:
         raise ValidationError(_("L'édition à dupliquer n'existe pas."))
     if not isinstance(offset_days, int) or abs(offset_days) > MAX_OFFSET_DAYS:
@@ -109,7 +111,8 @@ def programme_duplicate(*, source, name, slug, offset_days, duplicated_by):
 
     All or nothing (one transaction). Raises ValidationError for a bad name, slug
     (already used…) or offset, PermissionDenied unless ``duplicated_by`` is a
-    superuser. A fixed number of queries, whatever the size of the edition.
+    programme manager (or a superuser), who becomes one of its coordinators. A fixed number of
+    queries, whatever the size of the edition.
     """
     _validate_request(source=source, offset_days=offset_days, duplicated_by=duplicated_by)
     days = offset_days
@@ -132,6 +135,7 @@ def programme_duplicate(*, source, name, slug, offset_days, duplicated_by):
             raise
         raise ValidationError({"slug": slug_taken_message(slug=slug, name=name)}) from None
     programme.coordinators.set(source.coordinators.all())
+    programme_creator_coordinates(programme, duplicated_by)
 
     _copy_phases(source, programme, days)
     themes = _copy_themes(source, programme)

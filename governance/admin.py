@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliances import admin_index
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import ChoiceListFilter, ProgrammeScopedAdmin, ScopedTabularInline, SharedDirectoryAdmin
 from governance.admin_actions import invite_committee_members
@@ -35,6 +36,7 @@ class CommitteeMemberInline(ScopedTabularInline):
 @admin.register(Committee)
 class CommitteeAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = ("name", "kind", "programme", "member_count")
     list_filter = ("programme", "kind")
     list_select_related = ("programme",)
@@ -105,6 +107,7 @@ class DecisionInline(ScopedTabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ProgrammeScopedAdmin):
     programme_path = "committee__programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "title",
         "committee",
@@ -214,3 +217,7 @@ class DecisionAdmin(ProgrammeScopedHistoryAdmin):
     @admin.display(description=_("en retard"), boolean=True)
     def is_overdue(self, obj):
         return obj.is_overdue
+
+
+# The admin index by task (alliances/admin_index.py); attendance (edited on the meeting): « Autres ».
+admin_index.place(admin_index.GOVERN, Committee, CommitteeMember, Meeting, Decision, Organisation)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from alliances import admin_index
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import (
     VIEW,
@@ -29,6 +30,23 @@ from networks.models import (
     Roadmap,
     RoadmapAction,
 )
+
+# --- Columns of the lists of a network's work (here and in sessions/admin.py) -----------------
+
+
+@admin.display(description=_("réseau"), ordering="enrolment__network__name")
+def enrolment_network(obj):
+    """The enrolment's network by its acronym, the full name on hover: the list fits a laptop's screen
+    (an enrolment's label, « network — edition », is twice as long)."""
+    network = obj.enrolment.network
+    return format_html('<span title="{}">{}</span>', network.name, network.acronym or network.name)
+
+
+@admin.display(description=_("édition"), ordering="enrolment__programme__name")
+def enrolment_edition(obj):
+    """Left out for a coordinator of one edition (ProgrammeScopedAdminMixin.edition_columns)."""
+    return obj.enrolment.programme
+
 
 # --- Shared directories ----------------------------------------------------------------
 
@@ -146,7 +164,6 @@ class EnrolmentAdmin(ProgrammeScopedHistoryAdmin):
         "network",
         "programme",
         "status",
-        "solicited_on",
         "decided_on",
         "launch_meeting_on",
         "participant_count",
@@ -229,6 +246,34 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
     autocomplete_fields = ("user", "enrolment", "binome")
     readonly_fields = ("joined_at",)
     actions = (invite_participants,)
+    # A participant has no edition field of their own: the next add form offers the enrolments
+    # of the same edition (see preselected_programme).
+    add_another_keeps = {"enrolment__programme": "programme_id"}
+
+    def preselected_programme(self, request):
+        """The edition named by ``?enrolment__programme=<id>`` (the cockpit's « + participant »), if
+        the user reaches it: the form then offers that edition's enrolments only, in a plain list."""
+        value = request.GET.get("enrolment__programme", "")
+        if not value.isdigit() or not 0 < int(value) < 2**31:
+            return None
+        programme_id = int(value)
+        if not (is_superuser(request) or programme_id in coordinated_programme_ids(request)):
+            return None
+        return programme_id
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        if self.preselected_programme(request) is not None:
+            fields = tuple(name for name in fields if name != "enrolment")
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        programme_id = self.preselected_programme(request) if db_field.name == "enrolment" else None
+        if programme_id is not None:
+            kwargs["queryset"] = Enrolment.objects.filter(programme_id=programme_id).select_related(
+                "network", "programme"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), *_participant_filters)
@@ -259,7 +304,9 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
 
     @admin.display(description=_("réseau"), ordering="enrolment__network__name")
     def network(self, obj):
-        return obj.enrolment.network
+        # The acronym, the full name on hover: the list fits a laptop's screen.
+        network = obj.enrolment.network
+        return format_html('<span title="{}">{}</span>', network.name, network.acronym or network.name)
 
     @admin.display(description=_("portail"))
     def portal_preview(self, obj):
@@ -276,15 +323,14 @@ class ParticipantAdmin(ProgrammeScopedAdmin):
 @admin.register(Partnership)
 class PartnershipAdmin(ProgrammeScopedHistoryAdmin):
     programme_path = "enrolment__programme"
+    # The form, scale and evaluation are in the filters and the form: the list fits a laptop's screen.
     list_display = (
         "partner_name",
-        "enrolment",
+        enrolment_network,
+        enrolment_edition,
         "family",
         "partner_type",
-        "company_form",
-        "scale",
         "depth",
-        "evaluated",
         "status",
         "start_year",
     )
@@ -326,7 +372,7 @@ class PartnershipAdmin(ProgrammeScopedHistoryAdmin):
 @admin.register(Obstacle)
 class ObstacleAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
-    list_display = ("__str__", "enrolment", "category", "severity", "created_at")
+    list_display = ("__str__", enrolment_network, enrolment_edition, "category", "severity", "created_at")
     list_filter = ("enrolment__programme", "category", "severity")
     list_select_related = ("enrolment__network", "enrolment__programme")
     search_fields = ("description", "enrolment__network__name", "enrolment__network__acronym")
@@ -372,3 +418,8 @@ class RoadmapActionAdmin(ProgrammeScopedHistoryAdmin):
     @admin.display(description=_("réseau"), ordering="roadmap__enrolment__network__name")
     def network(self, obj):
         return obj.roadmap.enrolment.network
+
+
+# The admin index by task (alliances/admin_index.py); regions and binômes (edited on the enrolment): « Autres ».
+admin_index.place(admin_index.PREPARE, Network, Enrolment, Participant)
+admin_index.place(admin_index.FOLLOW, Partnership, Obstacle, Roadmap, RoadmapAction)

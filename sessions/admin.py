@@ -1,5 +1,7 @@
 """Admin of sessions, invitations and attendance, resources, the S3 vote, follow-ups and news."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -15,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliances import admin_index
 from alliances.admin import register_programme_inline
 from alliances.admin_history import ProgrammeScopedHistoryAdmin
 from alliances.admin_scoping import (
@@ -26,6 +29,7 @@ from alliances.admin_scoping import (
     ScopedTabularInline,
     is_superuser,
 )
+from networks.admin import enrolment_edition, enrolment_network
 from sessions import (
     admin_filters,  # noqa: F401  (registers the participants' « sans réponse » filter)
     exports,
@@ -82,6 +86,7 @@ class RegistrationInline(ScopedTabularInline):
 @admin.register(Session)
 class SessionAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
+    label_with_edition = True  # reads alike in every edition: labelled with it in filters and choices
     list_display = (
         "code",
         "title",
@@ -203,12 +208,19 @@ class RegistrationAdmin(ProgrammeScopedHistoryAdmin):
 @admin.register(Resource)
 class ResourceAdmin(ProgrammeScopedAdmin):
     programme_path = "programme"
-    list_display = ("title", "programme", "session", "theme", "url", "file", "created_at")
+    list_display = ("title", "programme", "session", "theme", "source", "created_at")
     list_filter = ("programme", "session", "theme")
     list_select_related = ("programme", "session", "theme")
     search_fields = ("title", "description", "url")
     date_hierarchy = "created_at"
     autocomplete_fields = ("session", "theme")
+
+    @admin.display(description=_("lien ou fichier"))
+    def source(self, obj):
+        # The site's name or the file's, not a whole address: the list fits a laptop's screen.
+        if obj.url:
+            return format_html('<a href="{}" title="{}">{}</a>', obj.url, obj.url, urlsplit(obj.url).netloc or obj.url)
+        return obj.file.name.rsplit("/", 1)[-1] if obj.file else "—"
 
 
 @admin.register(TopicProposal)
@@ -246,7 +258,7 @@ class TopicVoteAdmin(ProgrammeScopedAdmin):
 class FollowUpAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
     coordinator_user_fields = ("coordinator",)
-    list_display = ("enrolment", "held_on", "kind", "coordinator")
+    list_display = (enrolment_network, enrolment_edition, "held_on", "kind", "coordinator")
     list_filter = ("enrolment__programme", "kind", "coordinator")
     list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("enrolment__network__name", "enrolment__network__acronym", "private_notes", "shared_summary")
@@ -258,7 +270,7 @@ class FollowUpAdmin(ProgrammeScopedAdmin):
 class FieldVisitAdmin(ProgrammeScopedAdmin):
     programme_path = "enrolment__programme"
     coordinator_user_fields = ("coordinator",)
-    list_display = ("enrolment", "visited_on", "place", "coordinator")
+    list_display = (enrolment_network, enrolment_edition, "visited_on", "place", "coordinator")
     list_filter = ("enrolment__programme", "coordinator")
     list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("place", "enrolment__network__name", "enrolment__network__acronym", "private_notes")
@@ -486,3 +498,9 @@ class CalendarFeedAdmin(ProgrammeScopedAdmin):
             ngettext("%(count)d lien renouvelé.", "%(count)d liens renouvelés.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+# The admin index by task (alliances/admin_index.py); votes and calendar feeds: « Autres ».
+admin_index.place(admin_index.PREPARE, Session, InspiringMeeting)
+admin_index.place(admin_index.RUN, Registration, Announcement, Resource, TopicProposal)
+admin_index.place(admin_index.FOLLOW, FollowUp, FieldVisit)

@@ -1,18 +1,27 @@
 """The admin's model list written in Python (alliances/templatetags/admin_app_list.py) gives
 exactly the HTML of Django's own ``admin/app_list.html``, so a Django upgrade that changes the
-template makes this test fail rather than the admin drift."""
+template makes this test fail rather than the admin drift.
 
+Then the index laid out for the work (alliances/admin_index.py): « Mes éditions » with the pages
+that run each edition, the models grouped by task, at a fixed number of queries."""
+
+import datetime as dt
 import re
 from pathlib import Path
 
 import django.contrib.admin
 import pytest
+from django.contrib import admin
+from django.db import connection
 from django.template import Context, Engine
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from alliances import admin_index
 from alliances.templatetags.admin_app_list import admin_app_list
+from tests import factories
 
 DJANGO_TEMPLATE = Path(django.contrib.admin.__file__).parent / "templates" / "admin" / "app_list.html"
 
@@ -54,3 +63,93 @@ def test_same_html_as_django_template(client, superuser, coordinator, who, show_
 def test_no_application_gives_djangos_message():
     with translation.override("en"):
         assert admin_app_list(Context({}), []) == "<p>You don’t have permission to view or edit anything.</p>"
+
+
+# --- The index laid out for the work: « Mes éditions », then the models by task (issue 14) -------
+
+
+TASK_TITLES = ["Préparer", "Animer", "Suivre", "Évaluer", "Gouverner", "Autres"]
+
+
+def _index(client, user):
+    client.force_login(user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_index_starts_with_my_editions_and_their_pages(client, coordinator, programme):
+    session = factories.SessionFactory(programme=programme, starts_at=timezone.now() - dt.timedelta(days=1))
+    factories.SessionFactory(programme=programme, starts_at=timezone.now() + dt.timedelta(days=20))
+    elsewhere = factories.ProgrammeFactory(name="Une édition d'ailleurs")
+    page = _index(client, coordinator)
+    mine = page.index("Mes éditions")
+    assert mine < page.index("Préparer") and programme.name in page and elsewhere.name not in page
+    for url in (
+        reverse("cockpit:edition", args=[programme.slug]),
+        reverse("documents:dashboard", args=[programme.slug]),
+        reverse("evaluation_results:programme", args=[programme.slug]),
+        reverse("recruitment:funnel", args=[programme.slug]),
+        reverse("community:attendance", args=[session.pk]),  # the last session started
+    ):
+        assert f'href="{url}"' in page, url
+
+
+def test_the_attendance_link_is_the_next_session_before_any_started(client, coordinator, programme):
+    upcoming = factories.SessionFactory(programme=programme, starts_at=timezone.now() + dt.timedelta(days=3))
+    assert reverse("community:attendance", args=[upcoming.pk]) in _index(client, coordinator)
+
+
+def test_the_models_are_grouped_by_task_in_order_the_rare_ones_folded(client, coordinator):
+    page = _index(client, coordinator)
+    positions = [page.index(f">{title}<") for title in TASK_TITLES]
+    assert positions == sorted(positions)
+    assert '<details class="task-others"><summary>Autres</summary>' in page
+    folded = page[page.index('<details class="task-others">') :]
+    assert reverse("admin:networks_region_changelist") in folded
+    assert reverse("admin:networks_participant_changelist") not in folded
+
+
+def test_every_model_appears_once_under_one_task(client, superuser):
+    client.force_login(superuser)
+    app_list = client.get(reverse("admin:index")).context["app_list"]
+    grouped = [model["model"] for _task, _title, models in admin_index.group_by_task(app_list) for model in models]
+    assert sorted(grouped, key=str) == sorted(admin.site._registry, key=str)
+
+
+def test_a_few_editions_then_a_link_to_all(client, superuser):
+    for number in range(admin_index.EDITIONS_SHOWN + 2):
+        factories.ProgrammeFactory(
+            name=f"Édition n° {number}", starts_on=dt.date(2020 + number, 1, 1), ends_on=dt.date(2030, 1, 1)
+        )
+    page = _index(client, superuser)
+    shown = page[page.index("Mes éditions") : page.index("Préparer")]
+    assert shown.count('class="my-edition-name"') == admin_index.EDITIONS_SHOWN
+    assert "Édition n° 7" in shown and "Édition n° 0" not in shown  # newest first
+    assert reverse("admin:alliances_programme_changelist") in shown and "Toutes les éditions" in shown
+
+
+def test_no_edition_no_section(client, db):
+    manager_without_edition = factories.UserFactory(is_staff=True, is_superuser=True)
+    assert "Mes éditions" not in _index(client, manager_without_edition)
+
+
+def _index_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:index")).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["superuser", "coordinator"])
+def test_the_index_costs_the_same_with_more_editions(client, superuser, coordinator, programme, who):
+    user = {"superuser": superuser, "coordinator": coordinator}[who]
+    factories.SessionFactory(programme=programme)
+    client.force_login(user)
+    _index_queries(client)  # content types and the like cached
+    before = _index_queries(client)
+    for _ in range(9):
+        edition = factories.ProgrammeFactory()
+        edition.coordinators.add(coordinator)
+        factories.SessionFactory(programme=edition)
+        factories.SessionFactory(programme=edition)
+    assert _index_queries(client) == before

@@ -9,6 +9,7 @@ Prints the demo logins and their shared password, and which of them see the curr
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from alliances.management.commands.load_pilot_programme import (
     pilot_summary,
     project_row_count,
 )
-from alliances.models import Programme
+from alliances.models import MANAGE_PROGRAMMES, Programme
 from alliances.pilot import demo_password_hash, upsert_user
 from evaluation import demo as evaluation_demo
 from governance import demo as governance_demo
@@ -31,6 +32,16 @@ from sessions import demo as sessions_demo
 DEMO_PASSWORD = "alliances-demo-2018"
 SUPERUSER_EMAIL = "admin@alliances.localhost"
 COORDINATOR_EMAIL = "coordination@alliances.localhost"
+MANAGER_EMAIL = "responsable@alliances.localhost"
+# The group that gives « Peut créer et dupliquer des éditions » (a name shown in the admin, not a msgid).
+PROGRAMME_MANAGERS_GROUP = "Responsables de programme"
+
+
+def programme_managers_group():
+    """The group « Responsables de programme », holding the programme managers' permission (idempotent)."""
+    group, _created = Group.objects.get_or_create(name=PROGRAMME_MANAGERS_GROUP)
+    group.permissions.add(Permission.objects.get(content_type__app_label="alliances", codename=MANAGE_PROGRAMMES))
+    return group
 
 
 def load_demo(password=DEMO_PASSWORD):
@@ -51,6 +62,16 @@ def load_demo(password=DEMO_PASSWORD):
         is_superuser=False,
     )
     programme.coordinators.add(coordinator)
+    # A programme manager creates and duplicates editions and sees them all: staff, not a superuser.
+    manager = upsert_user(
+        MANAGER_EMAIL,
+        **credentials,
+        first_name="Dominique",
+        last_name="Responsable",
+        is_staff=True,
+        is_superuser=False,
+    )
+    manager.groups.add(programme_managers_group())
     participants = networks_demo.load(programme, **credentials)
     sessions_demo.load(programme, participants=participants, coordinator=coordinator)
     evaluation_demo.load(programme, participants=participants)
@@ -59,6 +80,7 @@ def load_demo(password=DEMO_PASSWORD):
     accounts = [
         ("Super-administrateur", SUPERUSER_EMAIL),
         ("Coordination (pilote 2018 et édition en cours)", COORDINATOR_EMAIL),
+        ("Responsable de programme (crée et duplique les éditions, les voit toutes)", MANAGER_EMAIL),
         *[
             (f"Participant·e — {participant.enrolment.network.acronym}", participant.user.email)
             for participant in participants
