@@ -26,7 +26,7 @@ def _when(session):
 class SessionTarget(relances.Target):
     key = "session"
     model = Session
-    anchor = "answers"
+    anchor = "sessions"  # the cockpit panel (sessions/cockpit.py)
     closed_message = _("Cette session a déjà commencé : elle ne peut plus être relancée.")
 
     def recipients(self, obj):

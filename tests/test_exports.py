@@ -281,5 +281,6 @@ def test_exports_cost_the_same_with_5_and_50_respondents(client, coordinator, pr
 
     assert len(participants_50) == 45
     assert len(list(load_workbook(io.BytesIO(content)).active.iter_rows())) == 51
-    # session, user, « coordinates something? », questionnaire, questions, responses, their answers
-    assert with_5 == with_50 == [7, 7]
+    # session, user, « programme manager? », « coordinates something? », questionnaire, questions,
+    # responses, their answers
+    assert with_5 == with_50 == [8, 8]

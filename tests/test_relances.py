@@ -144,7 +144,7 @@ def test_send_emails_exactly_the_non_respondents_once_each(
     data["body"] = "Nous attendons votre réponse.\n\nMerci !"
     response = post(client, edition["session"], data, capture=django_capture_on_commit_callbacks)
     assert response.status_code == 302
-    assert response.url == reverse("cockpit:edition", args=[edition["programme"].slug]) + "#answers"
+    assert response.url == reverse("cockpit:edition", args=[edition["programme"].slug]) + "#sessions"
     assert "Relance envoyée à 3 personnes." in page_text(client.get(response.url))
 
     messages = parsed_outbox()
