@@ -20,6 +20,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances.models import Notification, Phase, Step
 
@@ -40,6 +41,19 @@ class Panel:
     def get_data(self, programme, *, request, today, now):
         """What the template shows, or ``None`` to leave the panel out (nothing to say)."""
         raise NotImplementedError
+
+    def alerts(self, data):
+        """What needs doing, from ``data`` (no query): :class:`Alert` items for the top of the page."""
+        return []
+
+
+@dataclass
+class Alert:
+    """One line of the cockpit's « À traiter » summary, linking to the panel that explains it."""
+
+    text: str
+    anchor: str
+    level: str = "warning"  # a Bootstrap colour: warning, danger, info
 
 
 _registry = {}
@@ -83,13 +97,16 @@ class RenderedPanel:
 
 
 def build(programme, *, request, today, now):
-    """The panels of ``programme``'s cockpit that have something to show, in order."""
-    rendered = []
+    """``(panels, alerts)``: the panels of ``programme``'s cockpit that have something to show, in
+    order, and what they say needs doing (danger first)."""
+    rendered, alerts = [], []
     for panel in panels():
         data = panel.get_data(programme, request=request, today=today, now=now)
         if data is not None:
             rendered.append(RenderedPanel(panel, data))
-    return rendered
+            alerts.extend(panel.alerts(data))
+    alerts.sort(key=lambda alert: alert.level != "danger")
+    return rendered, alerts
 
 
 # --- The core's own panels ------------------------------------------------------------------
@@ -100,7 +117,7 @@ class PhasePanel(Panel):
     """The current phase and every phase's steps, late steps first: two queries."""
 
     key = "phases"
-    title = _("Phase et étapes")
+    title = _("Phases et étapes")
     template = "cockpit/_phases.html"
     order = 10
 
@@ -120,6 +137,14 @@ class PhasePanel(Panel):
                     late.append(step)
         late.sort(key=lambda step: (step.due_on, step.phase.number, step.letter))
         return {"current": current, "phases": phases, "late_steps": late}
+
+    def alerts(self, data):
+        late = len(data["late_steps"])
+        if not late:
+            return []
+        return [
+            Alert(ngettext("%(count)d étape en retard", "%(count)d étapes en retard", late) % {"count": late}, self.key)
+        ]
 
 
 @register
@@ -142,3 +167,10 @@ class EmailPanel(Panel):
         counts["waiting_url"] = f"{log}?programme__id__exact={programme.pk}&status__exact={Notification.Status.PENDING}"
         counts["log_url"] = f"{log}?programme__id__exact={programme.pk}"
         return counts
+
+    def alerts(self, data):
+        failed = data["failed"]
+        if not failed:
+            return []
+        text = ngettext("%(count)d e-mail en échec", "%(count)d e-mails en échec", failed) % {"count": failed}
+        return [Alert(text, self.key, "danger")]

@@ -17,7 +17,9 @@ def edition(request, slug):
     programme = get_object_or_404(request.coordinated_programmes, slug=slug)
     now = timezone.now()
     today = timezone.localdate(now)
-    panels = cockpit.build(programme, request=request, today=today, now=now)
+    panels, alerts = cockpit.build(programme, request=request, today=today, now=now)
     return render(
-        request, "cockpit/edition.html", {"programme": programme, "panels": panels, "today": today, "now": now}
+        request,
+        "cockpit/edition.html",
+        {"programme": programme, "panels": panels, "alerts": alerts, "today": today, "now": now},
     )

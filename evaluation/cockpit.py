@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances import cockpit, relances
 from evaluation.models import Questionnaire, Response
@@ -95,3 +96,19 @@ class QuestionnairePanel(cockpit.Panel):
                 }
             )
         return {"questionnaires": rows}
+
+    def alerts(self, data):
+        return [
+            cockpit.Alert(
+                ngettext(
+                    "« %(title)s » : %(count)d personne sans réponse",
+                    "« %(title)s » : %(count)d personnes sans réponse",
+                    row["missing"],
+                )
+                % {"title": row["questionnaire"].title, "count": row["missing"]},
+                self.key,
+                "info",
+            )
+            for row in data["questionnaires"]
+            if row["is_open"] and row["missing"]
+        ]

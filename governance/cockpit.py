@@ -11,6 +11,7 @@ with « envoi aux membres »): both count as sent.
 from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances import cockpit
 from alliances.models import Notification, Report
@@ -67,6 +68,13 @@ class CommitteesPanel(cockpit.Panel):
             "ready": Report.Status.READY,
             "failed": Report.Status.FAILED,
         }
+
+    def alerts(self, data):
+        overdue = data["overdue_total"]
+        if not overdue:
+            return []
+        text = ngettext("%(count)d décision en retard", "%(count)d décisions en retard", overdue) % {"count": overdue}
+        return [cockpit.Alert(text, self.key)]
 
 
 def _packs_and_sendings(programme, meeting_ids):

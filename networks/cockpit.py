@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances import cockpit
 from alliances.invitations import INVITATION_VALIDITY
@@ -45,3 +46,10 @@ class InvitationsPanel(cockpit.Panel):
             participant.invitation_expired = participant.user.invited_at < expired_before
         total = counts["pending"] + counts["expired"]
         return {**counts, "total": total, "participants": rows, "hidden": total - len(rows)}
+
+    def alerts(self, data):
+        expired = data["expired"]
+        if not expired:
+            return []
+        text = ngettext("%(count)d invitation expirée", "%(count)d invitations expirées", expired) % {"count": expired}
+        return [cockpit.Alert(text, self.key)]

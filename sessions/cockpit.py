@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alliances import cockpit, relances
 from sessions import attendance, engagement, selectors
@@ -91,6 +92,19 @@ class UpcomingSessionsPanel(cockpit.Panel):
             "add_url": f"{reverse('admin:programme_sessions_session_add')}?{urlencode({'programme': programme.pk})}",
         }
 
+    def alerts(self, data):
+        """The next session that still has people without an answer."""
+        for row in data["rows"]:
+            missing = row["counts"]["no_answer"]
+            if missing:
+                text = ngettext(
+                    "%(session)s : %(count)d personne sans réponse",
+                    "%(session)s : %(count)d personnes sans réponse",
+                    missing,
+                ) % {"session": row["session"].code, "count": missing}
+                return [cockpit.Alert(text, self.key)]
+        return []
+
 
 @cockpit.register
 class EngagementPanel(cockpit.Panel):
@@ -112,6 +126,13 @@ class EngagementPanel(cockpit.Panel):
             "to_follow": sum(1 for item in networks if item.to_follow),
             "rules": engagement.rules(),
         }
+
+    def alerts(self, data):
+        count = data["to_follow"]
+        if not count:
+            return []
+        text = ngettext("%(count)d réseau à suivre", "%(count)d réseaux à suivre", count) % {"count": count}
+        return [cockpit.Alert(text, self.key)]
 
 
 def follow_up_url(add_url, item, *, user, today):
