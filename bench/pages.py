@@ -63,6 +63,7 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliances.settings")
     postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="alliances-bench-pages-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     if not postgres:
         os.environ.pop("DATABASE_URL", None)
         os.environ["DATA_DIR"] = str(data_dir)
