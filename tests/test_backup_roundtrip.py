@@ -18,6 +18,8 @@ from alliances.models import Programme, User
 from networks.models import Enrolment, Partnership
 
 PROJECT_APPS = ["alliances", "networks", "programme_sessions", "governance", "evaluation"]
+# Groups (« Responsables de programme ») are Django's, but accounts belong to them: they go with the export.
+EXPORTED = ["auth.group", *PROJECT_APPS]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,7 +76,7 @@ def test_programme_data_round_trips_through_dumpdata_and_loaddata(tmp_path):
     dump = tmp_path / "alliances.json"
     call_command(
         "dumpdata",
-        *PROJECT_APPS,
+        *EXPORTED,
         natural_foreign=True,
         indent=None,
         output=str(dump),

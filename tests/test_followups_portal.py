@@ -130,7 +130,9 @@ def test_access(client, programme, records):
     coordinator_only = factories.UserFactory(is_staff=True)
     programme.coordinators.add(coordinator_only)
     client.force_login(coordinator_only)
-    assert client.get(urls[0]).status_code == 403
+    # Staff without a participation: the page that explains the portal and offers its preview (issue 14).
+    response = client.get(urls[0])
+    assert response.status_code == 302 and response.url == reverse("preview:choose")
 
 
 def test_list_is_paginated(client_me, me):

@@ -93,10 +93,16 @@ def test_committee_member_without_participation_gets_403(client, programme, ques
     assert not Response.objects.exists()
 
 
-def test_coordinator_without_participation_gets_403(client, coordinator, questionnaire):
+def test_coordinator_without_participation_is_offered_the_preview(client, coordinator, questionnaire):
+    # Staff without a participation get the page that explains the portal and offers its preview (issue 14),
+    # and answer nothing.
     client.force_login(coordinator)
-    assert client.get(LIST).status_code == 403
-    assert client.get(answer_url(questionnaire)).status_code == 403
+    for url in (LIST, answer_url(questionnaire)):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == reverse("preview:choose")
+    response = client.post(answer_url(questionnaire), form_data(questionnaire))
+    assert response.status_code == 302 and response.url == reverse("preview:choose")
+    assert not Response.objects.exists()
 
 
 def test_participant_of_another_edition_gets_404(client, questionnaire):
