@@ -74,23 +74,7 @@ def load(programme, *, participants):
             answer_specs.append(
                 [(question, _value(rng, question, participant, baseline)) for question in questionnaire.questions.all()]
             )
-    responses = upsert_many(
-        Response, response_rows, key=("questionnaire", "participant"), initial=("submitted_at", "updated_at")
-    )
-    answer_rows = []
-    for response, specs in zip(responses, answer_specs, strict=True):
-        for question, value in specs:
-            if value is None:
-                continue
-            row = {"response": response, "question": question, "value": None, "text": "", "selected": []}
-            if question.kind == Question.Kind.SCALE:
-                row["value"] = value
-            elif question.kind == Question.Kind.TEXT:
-                row["text"] = value
-            else:
-                row["selected"] = value
-            answer_rows.append(row)
-    upsert_many(Answer, answer_rows, key=("response", "question"))
+    _upsert_responses(response_rows, answer_specs)
 
 
 def _moment(rng, questionnaire):
@@ -172,12 +156,18 @@ def load_current(programme, *, anchor, participants, sessions):
             }
         )
         answer_specs.append([(question, _value(rng, question, participant, {})) for question in questions])
+    _upsert_responses(response_rows, answer_specs)
+    return questionnaire
+
+
+def _upsert_responses(response_rows, answer_specs):
+    """The responses (one per questionnaire and participant) and their answers, created or left as they are."""
     responses = upsert_many(
         Response, response_rows, key=("questionnaire", "participant"), initial=("submitted_at", "updated_at")
     )
     answer_rows = []
-    for response, specs_of_response in zip(responses, answer_specs, strict=True):
-        for question, value in specs_of_response:
+    for response, specs in zip(responses, answer_specs, strict=True):
+        for question, value in specs:
             if value is None:
                 continue
             row = {"response": response, "question": question, "value": None, "text": "", "selected": []}
@@ -189,4 +179,3 @@ def load_current(programme, *, anchor, participants, sessions):
                 row["selected"] = value
             answer_rows.append(row)
     upsert_many(Answer, answer_rows, key=("response", "question"))
-    return questionnaire
