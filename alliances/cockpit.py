@@ -132,7 +132,7 @@ class PhasePanel(Panel):
         for phase in phases:
             for step in phase.steps.all():
                 step.phase = phase  # already loaded: no query per step
-                step.is_late_today = step.status != Step.Status.DONE and step.due_on is not None and step.due_on < today
+                step.is_late_today = step.is_late_on(today)
                 if step.is_late_today:
                     late.append(step)
         late.sort(key=lambda step: (step.due_on, step.phase.number, step.letter))

@@ -372,7 +372,10 @@ class Step(models.Model):
 
     @property
     def is_late(self):
-        return self.status != self.Status.DONE and self.due_on is not None and self.due_on < timezone.localdate()
+        return self.is_late_on(timezone.localdate())
+
+    def is_late_on(self, today):
+        return self.status != self.Status.DONE and self.due_on is not None and self.due_on < today
 
     def clean(self):
         super().clean()

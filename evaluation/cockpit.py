@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 
 from alliances import cockpit, relances
 from evaluation.models import Questionnaire, Response
-from networks.models import Enrolment, Participant
 from sessions.models import Registration
+from sessions.selectors import expected_participants
 
 #: Closed questionnaires stay in the panel this long after their closing.
 RECENTLY_CLOSED = dt.timedelta(days=14)
@@ -47,12 +47,13 @@ class QuestionnairePanel(cockpit.Panel):
         questionnaires = list(shown.select_related("programme", "session").order_by("closes_at", "opens_at", "pk"))
         if not questionnaires:
             return None
-        # Questionnaire.audience_participants() with an active account (evaluation.selectors.expected_respondents).
+        # Questionnaire.audience_participants() with an active account (evaluation.selectors.expected_respondents),
+        # for every questionnaire at once: the edition's expected people, then each audience among them.
         people = {
             row["pk"]: row
-            for row in Participant.objects.filter(
-                enrolment__programme=programme, enrolment__status=Enrolment.Status.AGREED, user__is_active=True
-            ).values("pk", "user__first_name", "user__last_name", "user__email", "enrolment__network__name")
+            for row in expected_participants(programme.pk).values(
+                "pk", "user__first_name", "user__last_name", "user__email", "enrolment__network__name"
+            )
         }
         present = defaultdict(set)
         attendee_sessions = shown.filter(audience=Questionnaire.Audience.SESSION_ATTENDEES).values("session_id")

@@ -34,9 +34,9 @@ from django.utils.text import slugify
 
 from alliances import notifications
 from alliances.models import Notification
-from networks.models import Enrolment, Participant
 from sessions.calendar import build_calendar
 from sessions.models import Announcement, Registration, Session
+from sessions.selectors import expected_participants
 
 SESSION_REMINDER = "session_reminder"
 ANNOUNCEMENT = "announcement"
@@ -48,10 +48,12 @@ ICS_MIMETYPE = "text/calendar"
 
 
 def edition_participants(programme_id):
-    """Participants of an edition's pilot networks with an active account: who the emails are for."""
-    return Participant.objects.filter(
-        enrolment__programme_id=programme_id, enrolment__status=Enrolment.Status.AGREED, user__is_active=True
-    )
+    """Participants of an edition's pilot networks with an active account: who the emails are for.
+
+    The people each session expects (:func:`sessions.selectors.expected_participants`), so the
+    reminders, the cockpit's « sans réponse » and the relances count the same people.
+    """
+    return expected_participants(programme_id)
 
 
 def _offsets(programme):
