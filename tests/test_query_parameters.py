@@ -185,7 +185,7 @@ ADMIN_MODELS = sorted(admin.site._registry, key=_admin_label)
 def test_changelist_answers_junk_parameters_without_error(fuzz_world, model, role):
     users, _objects = fuzz_world
     if role == "coordinator" and model._meta.app_label not in PROJECT_APPS:
-        pytest.skip("coordinators get a 403 from the libraries' admins (tests/test_admin.py)")
+        pytest.skip("coordinators get a 403 from the libraries' admins (tests/alliances/test_admin.py)")
     model_admin = admin.site._registry[model]
     client = _client(users[role])
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -320,7 +320,7 @@ def _code_names(url):
 
 
 # Parameters that name an object the viewer must be able to reach (the edition of the committee
-# area's findings, by slug): another edition's, or none, is a 404 (tests/test_committee_findings.py).
+# area's findings, by slug): another edition's, or none, is a 404 (tests/evaluation/test_committee_findings.py).
 OBJECT_PARAMETERS = {"findings:index": {"edition"}}
 PAGE_CASES = [(group, name) for group in GROUPS for name in PAGES[group]]
 

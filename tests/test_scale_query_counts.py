@@ -287,7 +287,7 @@ def _measure_all(users, objects, superuser):
         results[(group, "admin:index")] = Measure(response.status_code, count, shows, None)
         for model in admin.site._registry:
             if group == "admin (coordinator)" and model._meta.app_label not in PROJECT_APPS:
-                continue  # coordinators get a 403 from the libraries' admins (tests/test_admin.py)
+                continue  # coordinators get a 403 from the libraries' admins (tests/alliances/test_admin.py)
             name = _changelist(model)
             response, count = _measure(client, reverse(name))
             rows = response.context["cl"].result_count if response.status_code == 200 else 0

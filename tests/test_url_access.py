@@ -128,7 +128,7 @@ RULES = {
     "portal:switch_edition": portal(to("portal:home"), "post"),
     # --- The coordinators' read-only preview of the portal ------------------------------------
     "preview:choose": rule(anon=LOGIN, owner=DENIED, committee=DENIED, coordinator=OK),
-    # GET: the page that asks; the POST that opens the preview: tests/test_portal_preview.py.
+    # GET: the page that asks; the POST that opens the preview: tests/networks/test_portal_preview.py.
     "preview:start": coordination(),
     # Nothing to leave outside a preview: back to the landing page.
     "preview:leave": rule("post", anon=LOGIN, owner=to("landing"), committee=to("landing"), coordinator=to("landing")),
@@ -186,7 +186,7 @@ RULES = {
     "evaluation_results:export_xlsx": coordination(),
     "recruitment:funnel": coordination(),
     "cockpit:edition": coordination(),
-    "cockpit:relance": coordination(),  # the preview; the sending (POST) is tested in tests/test_relances.py
+    "cockpit:relance": coordination(),  # the preview; the sending (POST) is tested in tests/alliances/test_relances.py
     "invitations:invite": coordination(),
     # POST only (a GET is a 405 for everyone); the participant is A's owner, invitation accepted or not.
     "invitations:resend": coordination(to("cockpit:edition"), "post"),
@@ -222,7 +222,7 @@ def _is_outside_table(pattern, namespace):
     module = getattr(callback, "__module__", "")
     if module == "django.views.i18n":
         return True
-    # /bench-minimal/ is routed only with DEBUG or BENCH_MINIMAL_VIEW (tests/test_healthz.py checks both ways).
+    # /bench-minimal/ is routed only with DEBUG or BENCH_MINIMAL_VIEW (tests/alliances/test_healthz.py checks both ways).
     return getattr(callback, "__name__", "") in {"debug_media", "bench_minimal"}
 
 

@@ -16,7 +16,7 @@ from alliances.management.commands.generate_scale_data import generate_scale_dat
 from networks import db_guards
 from networks.models import Binome, Enrolment, Participant
 from tests import factories
-from tests.test_admin import admin_url
+from tests.alliances.test_admin import admin_url
 
 pytestmark = pytest.mark.django_db
 

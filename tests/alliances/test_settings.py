@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every variable the settings read: none may leak from the environment the tests run in (CI sets some).
 SETTINGS_VARIABLES = {

@@ -64,7 +64,7 @@ def pilot():
 
 
 def assert_pilot_figures(editions=1):
-    # The pilot alone; load_demo adds the current edition (tests/test_demo_current_edition.py).
+    # The pilot alone; load_demo adds the current edition (tests/alliances/test_demo_current_edition.py).
     assert Programme.objects.count() == editions
     programme = pilot()
     assert programme.name == "Parcours d'expérience Alliances innovantes"

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.alliances.test_settings import SETTINGS_VARIABLES
 from tests.factories_community import participant_in
-from tests.test_settings import SETTINGS_VARIABLES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {
     "DATABASE_URL": "postgres://alliances:secret@db.example:5432/alliances",

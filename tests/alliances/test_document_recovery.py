@@ -7,7 +7,7 @@
 * the status page and its JSON stop asking to reload on a final state and after a bound;
 * « Produire à nouveau » (admin action and status page) renders again from every state.
 
-A worker really killed with SIGKILL mid-render: ``tests/test_worker_documents.py`` (PostgreSQL + Redis).
+A worker really killed with SIGKILL mid-render: ``tests/alliances/test_worker_documents.py`` (PostgreSQL + Redis).
 """
 
 import datetime as dt

@@ -421,7 +421,7 @@ def test_reminder_time_and_offsets():
 
 # --- Database outages ----------------------------------------------------------------------
 # The database's errors are injected here (the suite also runs on SQLite); a real outage, with a
-# real worker and PostgreSQL refusing connections, is in tests/test_worker_integration.py.
+# real worker and PostgreSQL refusing connections, is in tests/alliances/test_worker_integration.py.
 
 
 def _failing(target, failures, *, after=False):

@@ -118,7 +118,7 @@ def client_member(client, network):
 
 
 def test_the_portal_form_refuses_a_300000_character_note(client_member, network):
-    from tests.test_network_space import partnership_payload
+    from tests.networks.test_network_space import partnership_payload
 
     before = Partnership.objects.count()
     response = client_member.post(reverse("networks:partnership_add"), partnership_payload(notes="x" * 300_000))

@@ -1,6 +1,6 @@
 """The one-step invitation raced (issue 14, item 3): two coordinators, or a double click, at once.
 
-As in tests/test_concurrency_writes.py (whose ``race`` this reuses): each POST in its own
+As in tests/alliances/test_concurrency_writes.py (whose ``race`` this reuses): each POST in its own
 thread and database connection, released together; PostgreSQL only (SQLite serialises writes).
 """
 
@@ -14,7 +14,7 @@ from alliances.models import User
 from networks import services
 from networks.models import Binome, Participant
 from tests import factories
-from tests.test_concurrency_writes import ROUNDS, one_accepted, race
+from tests.alliances.test_concurrency_writes import ROUNDS, one_accepted, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

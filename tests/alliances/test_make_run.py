@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_settings import SETTINGS_VARIABLES
+from tests.alliances.test_settings import SETTINGS_VARIABLES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 120  # seconds: the issue's « within 2 minutes »
 EMAIL_SEPARATOR = "-" * 79  # between two messages in a file of Django's file-based backend
 

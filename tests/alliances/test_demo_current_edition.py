@@ -18,7 +18,7 @@ from governance.models import Meeting
 from networks.demo import DEMO_PARTICIPANT_EMAILS
 from sessions.models import Registration
 from sessions.selectors import non_respondents
-from tests.test_loaders import model_counts, snapshot
+from tests.alliances.test_loaders import model_counts, snapshot
 
 pytestmark = pytest.mark.django_db
 

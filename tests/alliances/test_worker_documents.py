@@ -12,7 +12,7 @@
 
 The render is held in its first attempt by a document kind that a small app, installed in the
 worker only, registers: it is the dashboard, that waits on its first attempt until it is killed.
-Runs only with ``REDIS_URL`` and a PostgreSQL ``DATABASE_URL``, like tests/test_worker_integration.py.
+Runs only with ``REDIS_URL`` and a PostgreSQL ``DATABASE_URL``, like tests/alliances/test_worker_integration.py.
 """
 
 import datetime as dt
@@ -32,14 +32,22 @@ from alliances.document_tasks import render_report
 from alliances.documents import report_recover_stale, stale_after
 from alliances.models import Report
 from tests import factories
-from tests.test_worker_integration import DATABASE_URL, REDIS_URL, ROOT, Worker, _purge, _skip_reason, wait_for
+from tests.alliances.test_worker_integration import (
+    DATABASE_URL,
+    REDIS_URL,
+    ROOT,
+    Worker,
+    _purge,
+    _skip_reason,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "-")]
 
 SLOW_KIND = "held_dashboard"
 
 WORKER_SETTINGS = '''
-"""Settings of the worker started by tests/test_worker_documents.py."""
+"""Settings of the worker started by tests/alliances/test_worker_documents.py."""
 import os
 
 from alliances.settings import *  # noqa: F403

@@ -9,7 +9,7 @@ from django.utils import timezone
 from alliances import cockpit
 from alliances.models import Notification, Step
 from tests import factories
-from tests.test_cockpit_sessions import make_edition
+from tests.sessions.test_cockpit_sessions import make_edition
 
 pytestmark = pytest.mark.django_db
 

@@ -45,7 +45,7 @@ from networks.models import Participant
 from tests import factories
 from tests.fake_smtp import FakeSMTPServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 CLAIM_TIMEOUT = 2
@@ -62,7 +62,7 @@ def _skip_reason():
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "-")]
 
 WORKER_SETTINGS = '''
-"""Settings of the worker started by tests/test_worker_integration.py."""
+"""Settings of the worker started by tests/alliances/test_worker_integration.py."""
 import os
 
 from alliances.settings import *  # noqa: F403

@@ -506,7 +506,7 @@ def test_the_admin_lists_the_relances_of_the_coordinated_editions_read_only(clie
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL: set DATABASE_URL")
 @pytest.mark.parametrize("same_form", [True, False], ids=["same-token", "new-tokens-unconfirmed"])
 def test_ten_concurrent_posts_make_one_relance(programme, coordinator, same_form):
-    from tests.test_concurrency import _race
+    from tests.sessions.test_concurrency import _race
 
     enrolment = factories.EnrolmentFactory(programme=programme)
     for index in range(3):
