@@ -43,3 +43,49 @@ def coordinator(db, programme):
 @pytest.fixture
 def superuser(db):
     return factories.UserFactory(is_staff=True, is_superuser=True, email="admin@example.org")
+
+
+# --- The cast: the people most tests need, one definition each ------------------------------
+# A test module that needs a variant (a named participant, a second network with data) overrides
+# the fixture locally; the helpers that build more (``participant_in``, ``committee_user``) are in
+# tests/factories_community.py with the one ``count_queries``.
+
+
+@pytest.fixture
+def participant(programme):
+    """A participant of network A of the edition."""
+    return factories.ParticipantFactory(enrolment__programme=programme)
+
+
+@pytest.fixture
+def peer(programme):
+    """A participant of network B of the same edition (another network's objects are hers)."""
+    return factories.ParticipantFactory(enrolment__programme=programme)
+
+
+@pytest.fixture
+def other_coordinator(db):
+    """A coordinator of another edition only."""
+    user = factories.UserFactory(is_staff=True, email="autre-coordination@example.org")
+    factories.ProgrammeFactory().coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def committee_member(programme):
+    """A committee member of the edition: an account, no participation."""
+    return factories.CommitteeMemberFactory(committee__programme=programme, user=factories.UserFactory()).user
+
+
+@pytest.fixture
+def logged_in(client, participant):
+    """The participant's client."""
+    client.force_login(participant.user)
+    return client
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    """The edition's coordinator's client."""
+    client.force_login(coordinator)
+    return client

@@ -1,4 +1,4 @@
-"""Helpers for the community tests (S3 vote, attendance, resources, announcements)."""
+"""Helpers shared by the suite: people of an edition, the login redirect, and the one way to count a page's queries."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +19,9 @@ def committee_user(programme):
 
 
 def count_queries(client, url):
+    """The number of queries of a GET, after a first GET that warms up the per-process caches and the
+    lazy creations of a first visit (a roadmap), so that two sizes are compared in the same state."""
+    assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

@@ -2,9 +2,6 @@
 
 import datetime as dt
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import RoadmapAction
@@ -63,23 +60,3 @@ def edition_sessions(programme):
         programme=programme, number=3, code="S3", title="Approfondir", starts_at=None, ends_at=None
     )
     return past, upcoming, undated
-
-
-def committee_user(programme):
-    """A committee member with an account but no participation."""
-    member = factories.CommitteeMemberFactory(committee__programme=programme, user=factories.UserFactory())
-    return member.user
-
-
-def count_queries(client, url):
-    """The number of queries of a GET, after a first GET that warms up the per-process caches."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx)
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))

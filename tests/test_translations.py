@@ -701,11 +701,6 @@ def assert_page_translates(client, url):
     return french, english
 
 
-@pytest.fixture
-def participant(programme):
-    return factories.ParticipantFactory(enrolment__programme=programme)
-
-
 @pytest.mark.django_db
 def test_the_login_page_in_english(client):
     assert_page_translates(client, reverse("accounts:login"))

@@ -21,13 +21,6 @@ def participant(programme):
     return factories.ParticipantFactory(enrolment__programme=programme, user__email="camille@example.org")
 
 
-@pytest.fixture
-def other_coordinator(db):
-    user = factories.UserFactory(is_staff=True, email="autre-coordination@example.org")
-    factories.ProgrammeFactory().coordinators.add(user)
-    return user
-
-
 def test_an_rsvp_records_a_history_row_with_its_author(client, programme, participant):
     session = factories.SessionFactory(programme=programme, starts_at=timezone.now() + dt.timedelta(days=3))
     client.force_login(participant.user)

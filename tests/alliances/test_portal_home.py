@@ -10,13 +10,8 @@ from networks.access import SESSION_KEY
 from networks.models import Enrolment, RoadmapAction
 from sessions.models import Registration
 from tests import factories
-from tests.factories_portal import (
-    assert_login_redirect,
-    committee_user,
-    count_queries,
-    edition_sessions,
-    network_with_data,
-)
+from tests.factories_community import assert_login_redirect, committee_user, count_queries
+from tests.factories_portal import edition_sessions, network_with_data
 
 HOME = "/portail/"
 
@@ -29,12 +24,6 @@ def participant(programme):
         user__first_name="Camille",
         user__last_name="Martin",
     )
-
-
-@pytest.fixture
-def logged_in(client, participant):
-    client.force_login(participant.user)
-    return client
 
 
 # --- Access ------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from evaluation import exports
 from evaluation.models import Question
 from tests import factories
+from tests.factories_community import assert_login_redirect, committee_user
 from tests.factories_evaluation import answer, open_questionnaire, question, respondents
-from tests.factories_portal import assert_login_redirect, committee_user
 
 pytestmark = pytest.mark.django_db
 

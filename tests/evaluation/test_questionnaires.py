@@ -15,6 +15,7 @@ from evaluation.services import response_submit
 from networks.models import Enrolment
 from sessions.models import Registration
 from tests import factories
+from tests.factories_community import assert_login_redirect, committee_user
 from tests.factories_evaluation import (
     answer,
     closed_questionnaire,
@@ -26,7 +27,6 @@ from tests.factories_evaluation import (
     question,
     respondents,
 )
-from tests.factories_portal import assert_login_redirect, committee_user
 
 LIST = "/portail/questionnaires/"
 
@@ -46,12 +46,6 @@ def messages_of(response):
 @pytest.fixture
 def participant(programme):
     return factories.ParticipantFactory(enrolment__programme=programme, user__first_name="Camille")
-
-
-@pytest.fixture
-def logged_in(client, participant):
-    client.force_login(participant.user)
-    return client
 
 
 @pytest.fixture

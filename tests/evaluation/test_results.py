@@ -11,6 +11,7 @@ from evaluation.models import MIN_RESPONDENTS_FOR_AGGREGATE, Question, Questionn
 from networks.models import Enrolment
 from sessions.models import Registration
 from tests import factories
+from tests.factories_community import assert_login_redirect, committee_user
 from tests.factories_evaluation import (
     answer,
     count_queries,
@@ -21,7 +22,6 @@ from tests.factories_evaluation import (
     question,
     respondents,
 )
-from tests.factories_portal import assert_login_redirect, committee_user
 
 pytestmark = pytest.mark.django_db
 

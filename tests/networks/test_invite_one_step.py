@@ -39,12 +39,6 @@ def url(programme):
     return reverse("invitations:invite", kwargs={"slug": programme.slug})
 
 
-@pytest.fixture
-def logged_in(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
 def form_data(network, **changes):
     data = {
         "first_name": "Camille",
@@ -68,9 +62,9 @@ def parsed_outbox():
 
 
 def test_a_new_person_gets_an_account_a_participation_and_one_email(
-    logged_in, url, programme, agreed, coordinator, django_capture_on_commit_callbacks
+    coordinator_client, url, programme, agreed, coordinator, django_capture_on_commit_callbacks
 ):
-    response = post(logged_in, url, form_data(agreed), django_capture_on_commit_callbacks)
+    response = post(coordinator_client, url, form_data(agreed), django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert response.url == reverse("cockpit:edition", kwargs={"slug": programme.slug}) + "#invitations"
 
@@ -92,16 +86,18 @@ def test_a_new_person_gets_an_account_a_participation_and_one_email(
     assert link.group(1) in html
     assert invitation_token_generator.check_token(user, link.group(3))
 
-    page = logged_in.get(response.url).content.decode()
+    page = coordinator_client.get(response.url).content.decode()
     assert escape("Invitation envoyée à Camille Martin (camille.martin@example.org).") in page
     assert f'href="{url}?enrolment={agreed.pk}"' in page  # « Inviter une autre personne », same network
 
 
 def test_an_existing_account_is_reused_and_keeps_its_name(
-    logged_in, url, programme, agreed, django_capture_on_commit_callbacks
+    coordinator_client, url, programme, agreed, django_capture_on_commit_callbacks
 ):
     existing = factories.UserFactory(email="camille.martin@example.org", first_name="Camille-Anne", last_name="")
-    response = post(logged_in, url, form_data(agreed, first_name="Camille"), django_capture_on_commit_callbacks)
+    response = post(
+        coordinator_client, url, form_data(agreed, first_name="Camille"), django_capture_on_commit_callbacks
+    )
     assert response.status_code == 302
     existing.refresh_from_db()
     assert User.objects.filter(email="camille.martin@example.org").count() == 1
@@ -112,38 +108,38 @@ def test_an_existing_account_is_reused_and_keeps_its_name(
 
 
 def test_a_person_of_an_earlier_edition_joins_this_one(
-    logged_in, url, programme, agreed, django_capture_on_commit_callbacks
+    coordinator_client, url, programme, agreed, django_capture_on_commit_callbacks
 ):
     earlier = factories.ParticipantFactory(user__email="camille.martin@example.org")
-    response = post(logged_in, url, form_data(agreed), django_capture_on_commit_callbacks)
+    response = post(coordinator_client, url, form_data(agreed), django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert earlier.user.participations.count() == 2
 
 
-def test_a_binome_with_a_free_place(logged_in, url, agreed, django_capture_on_commit_callbacks):
+def test_a_binome_with_a_free_place(coordinator_client, url, agreed, django_capture_on_commit_callbacks):
     binome = factories.BinomeFactory(enrolment=agreed)
     first = factories.ParticipantFactory(enrolment=agreed, binome=binome)
-    page = logged_in.get(url).content.decode()
+    page = coordinator_client.get(url).content.decode()
     assert escape(f"{agreed.network} — {first}") in page
-    response = post(logged_in, url, form_data(agreed, binome=binome.pk), django_capture_on_commit_callbacks)
+    response = post(coordinator_client, url, form_data(agreed, binome=binome.pk), django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert sorted(binome.members.values_list("binome_slot", flat=True)) == [1, 2]
 
 
-def test_the_network_choices_put_agreed_networks_first_with_their_status(logged_in, url, agreed, pending):
+def test_the_network_choices_put_agreed_networks_first_with_their_status(coordinator_client, url, agreed, pending):
     factories.EnrolmentFactory(network__name="Autre édition")  # another edition: not offered
-    page = logged_in.get(url).content.decode()
+    page = coordinator_client.get(url).content.decode()
     assert page.index(escape(f"{agreed.network} (accord)")) < page.index(escape(f"{pending.network} (en attente)"))
     assert "Autre édition" not in page
     assert reverse("admin:networks_participant_import_csv") in page
 
 
-def test_the_network_is_prefilled_from_the_link(logged_in, url, agreed, pending):
-    page = logged_in.get(f"{url}?enrolment={pending.pk}").content.decode()
+def test_the_network_is_prefilled_from_the_link(coordinator_client, url, agreed, pending):
+    page = coordinator_client.get(f"{url}?enrolment={pending.pk}").content.decode()
     assert f'<option value="{pending.pk}" selected>' in page
     other = factories.EnrolmentFactory()
     for query in (f"?enrolment={other.pk}", "?enrolment=abc", "?enrolment="):
-        response = logged_in.get(url + query)
+        response = coordinator_client.get(url + query)
         assert response.status_code == 200
         assert not re.search(r'<option value="\d+" selected>', enrolment_select(response.content.decode()))
 
@@ -170,13 +166,13 @@ def refused(client, url, data, capture, field_error):
 
 
 def test_a_person_already_in_this_edition_for_another_network(
-    logged_in, url, agreed, pending, django_capture_on_commit_callbacks
+    coordinator_client, url, agreed, pending, django_capture_on_commit_callbacks
 ):
     already = factories.ParticipantFactory(
         enrolment=pending, user__email="camille.martin@example.org", user__first_name="Camille", user__last_name="M."
     )
     response = refused(
-        logged_in,
+        coordinator_client,
         url,
         form_data(agreed),
         django_capture_on_commit_callbacks,
@@ -187,24 +183,24 @@ def test_a_person_already_in_this_edition_for_another_network(
 
 
 def test_a_second_identical_post_says_the_invitation_was_already_sent(
-    logged_in, url, agreed, django_capture_on_commit_callbacks
+    coordinator_client, url, agreed, django_capture_on_commit_callbacks
 ):
-    assert post(logged_in, url, form_data(agreed), django_capture_on_commit_callbacks).status_code == 302
+    assert post(coordinator_client, url, form_data(agreed), django_capture_on_commit_callbacks).status_code == 302
     mail.outbox.clear()
     response = refused(
-        logged_in, url, form_data(agreed), django_capture_on_commit_callbacks, "participe déjà à cette édition"
+        coordinator_client, url, form_data(agreed), django_capture_on_commit_callbacks, "participe déjà à cette édition"
     )
     page = response.content.decode()
     assert "a été invité(e) le" in page and escape("« Renvoyer l'invitation »") in page
 
 
-def test_a_full_binome(logged_in, url, agreed, django_capture_on_commit_callbacks):
+def test_a_full_binome(coordinator_client, url, agreed, django_capture_on_commit_callbacks):
     binome = factories.BinomeFactory(enrolment=agreed)
     factories.ParticipantFactory.create_batch(2, enrolment=agreed, binome=binome)
     # Not offered (no free place); posted anyway (a stale page): refused.
-    assert f'value="{binome.pk}"' not in binome_select(logged_in.get(url).content.decode())
+    assert f'value="{binome.pk}"' not in binome_select(coordinator_client.get(url).content.decode())
     refused(
-        logged_in,
+        coordinator_client,
         url,
         form_data(agreed, binome=binome.pk),
         django_capture_on_commit_callbacks,
@@ -229,10 +225,10 @@ def test_a_binome_that_fills_up_after_the_page_was_read(agreed, coordinator, pro
     assert not User.objects.filter(email="nouvelle@example.org").exists()
 
 
-def test_a_binome_of_another_network(logged_in, url, agreed, pending, django_capture_on_commit_callbacks):
+def test_a_binome_of_another_network(coordinator_client, url, agreed, pending, django_capture_on_commit_callbacks):
     binome = factories.BinomeFactory(enrolment=pending)
     refused(
-        logged_in,
+        coordinator_client,
         url,
         form_data(agreed, binome=binome.pk),
         django_capture_on_commit_callbacks,
@@ -240,10 +236,10 @@ def test_a_binome_of_another_network(logged_in, url, agreed, pending, django_cap
     )
 
 
-def test_an_inactive_account(logged_in, url, agreed, django_capture_on_commit_callbacks):
+def test_an_inactive_account(coordinator_client, url, agreed, django_capture_on_commit_callbacks):
     factories.UserFactory(email="camille.martin@example.org", is_active=False)
     refused(
-        logged_in,
+        coordinator_client,
         url,
         form_data(agreed),
         django_capture_on_commit_callbacks,
@@ -264,20 +260,24 @@ def test_an_inactive_account(logged_in, url, agreed, django_capture_on_commit_ca
         ({"binome": "abc"}, "Sélectionnez un choix valide"),
     ],
 )
-def test_bad_input(logged_in, url, agreed, changes, message, django_capture_on_commit_callbacks):
-    refused(logged_in, url, form_data(agreed, **changes), django_capture_on_commit_callbacks, message)
+def test_bad_input(coordinator_client, url, agreed, changes, message, django_capture_on_commit_callbacks):
+    refused(coordinator_client, url, form_data(agreed, **changes), django_capture_on_commit_callbacks, message)
 
 
-def test_a_network_of_another_edition(logged_in, url, agreed, django_capture_on_commit_callbacks):
+def test_a_network_of_another_edition(coordinator_client, url, agreed, django_capture_on_commit_callbacks):
     other = factories.EnrolmentFactory()
-    refused(logged_in, url, form_data(other), django_capture_on_commit_callbacks, "Sélectionnez un choix valide")
+    refused(
+        coordinator_client, url, form_data(other), django_capture_on_commit_callbacks, "Sélectionnez un choix valide"
+    )
 
 
-def test_a_race_lost_to_the_database_is_a_form_error(logged_in, url, agreed, django_capture_on_commit_callbacks):
+def test_a_race_lost_to_the_database_is_a_form_error(
+    coordinator_client, url, agreed, django_capture_on_commit_callbacks
+):
     """Another writer inserted the same row between our checks and our insert: IntegrityError, then undone."""
     with mock.patch.object(Participant, "save", side_effect=IntegrityError("participant_unique_user_programme")):
         refused(
-            logged_in,
+            coordinator_client,
             url,
             form_data(agreed),
             django_capture_on_commit_callbacks,
@@ -311,11 +311,11 @@ def test_the_email_leaves_only_after_the_commit(agreed, programme, django_captur
 
 
 @pytest.mark.django_db(transaction=True)  # the e-mail leaves at the real commit, before the view answers
-def test_an_email_that_cannot_leave_is_reported_and_can_be_sent_again(logged_in, url, programme, agreed):
+def test_an_email_that_cannot_leave_is_reported_and_can_be_sent_again(coordinator_client, url, programme, agreed):
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=OSError("down")):
-        response = logged_in.post(url, form_data(agreed))
+        response = coordinator_client.post(url, form_data(agreed))
     assert response.status_code == 302
-    page = logged_in.get(response.url).content.decode()
+    page = coordinator_client.get(response.url).content.decode()
     assert "l&#x27;e-mail d&#x27;invitation n&#x27;a pas pu partir" in page
     participant = Participant.objects.get(user__email="camille.martin@example.org")
     # Listed among the invitations not accepted, with its « Renvoyer » button.
@@ -342,6 +342,6 @@ def test_a_participant_gets_a_403_and_anonymous_the_login(client, url, agreed):
     assert client.post(url, form_data(agreed)).status_code == 403
 
 
-def test_the_participants_changelist_links_to_the_form(logged_in, programme):
-    page = logged_in.get(reverse("admin:networks_participant_changelist")).content.decode()
+def test_the_participants_changelist_links_to_the_form(coordinator_client, programme):
+    page = coordinator_client.get(reverse("admin:networks_participant_changelist")).content.decode()
     assert reverse("invitations:invite", kwargs={"slug": programme.slug}) in page

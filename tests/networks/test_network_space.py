@@ -5,14 +5,13 @@ from html import unescape
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.shortcuts import resolve_url
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from networks.models import Enrolment, Obstacle, Partnership, Roadmap, RoadmapAction
 from networks.services import roadmap_get_or_create
 from tests import factories
+from tests.factories_community import count_queries
 from tests.factories_networks import a_region, add_partnerships, network_with_work
 
 pytestmark = pytest.mark.django_db
@@ -520,14 +519,6 @@ def test_empty_cohort_says_what_to_do(client_me):
 
 
 # --- Query counts: constant whatever the amount of data --------------------------------
-
-
-def count_queries(client, url):
-    client.get(url)  # warm up: lazy creations (the roadmap) happen on the first visit
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries)
 
 
 def grow(programme, mine):

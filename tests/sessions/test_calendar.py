@@ -10,20 +10,9 @@ from icalendar import Calendar
 
 from sessions.models import CalendarFeed, Registration
 from tests import factories
-from tests.factories_portal import assert_login_redirect, committee_user
+from tests.factories_community import assert_login_redirect, committee_user
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def participant(programme):
-    return factories.ParticipantFactory(enrolment__programme=programme)
-
-
-@pytest.fixture
-def logged_in(client, participant):
-    client.force_login(participant.user)
-    return client
 
 
 @pytest.fixture

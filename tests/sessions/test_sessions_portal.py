@@ -16,28 +16,12 @@ from sessions import portal as sessions_portal
 from sessions.models import InspiringMeeting, Registration
 from sessions.services import registration_respond
 from tests import factories
-from tests.factories_portal import (
-    assert_login_redirect,
-    committee_user,
-    count_queries,
-    edition_sessions,
-    network_with_data,
-)
+from tests.factories_community import assert_login_redirect, committee_user, count_queries
+from tests.factories_portal import edition_sessions, network_with_data
 
 CONFIRMED = Registration.Rsvp.CONFIRMED
 DECLINED = Registration.Rsvp.DECLINED
 INVITED = Registration.Rsvp.INVITED
-
-
-@pytest.fixture
-def participant(programme):
-    return factories.ParticipantFactory(enrolment__programme=programme)
-
-
-@pytest.fixture
-def logged_in(client, participant):
-    client.force_login(participant.user)
-    return client
 
 
 @pytest.fixture
