@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances.models import Notification, Phase, Step
+from alliances.registry import Registry
 
 
 class Panel:
@@ -56,26 +56,19 @@ class Alert:
     level: str = "warning"  # a Bootstrap colour: warning, danger, info
 
 
-_registry = {}
-_discovered = False
+registry: Registry[Panel] = Registry("cockpit")
 
 
 def register(panel_class):
     """Class decorator: add a :class:`Panel` to every edition's cockpit."""
-    panel = panel_class()
-    if not panel.key or not panel.template:
+    if not panel_class.key or not panel_class.template:
         raise ValueError(f"{panel_class.__name__} needs a key and a template.")
-    _registry[panel.key] = panel
-    return panel_class
+    return registry.register(panel_class)
 
 
-def panels():
+def panels() -> list[Panel]:
     """Every registered panel by order, after importing each installed app's ``cockpit`` module once."""
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("cockpit")
-        _discovered = True
-    return sorted(_registry.values(), key=lambda panel: (panel.order, panel.key))
+    return registry.all()
 
 
 @dataclass

@@ -35,12 +35,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances import notifications
 from alliances.models import Notification, Relance
+from alliances.registry import Registry
 
 #: ``Notification.kind`` of a relance's messages (one per recipient, about the relance).
 KIND = "relance"
@@ -97,30 +97,23 @@ class Target:
         list(self.model._default_manager.filter(pk=obj.pk).select_for_update(no_key=True).values_list("pk"))
 
 
-_registry = {}
-_discovered = False
+registry: Registry[Target] = Registry("relances")
 
 
 def register(target_class):
     """Class decorator: make a :class:`Target` known to the cockpit and to the e-mails."""
-    target = target_class()
-    if not target.key or target.model is None:
+    if not target_class.key or target_class.model is None:
         raise ValueError(f"{target_class.__name__} needs a key and a model.")
-    _registry[target.key] = target
-    return target_class
+    return registry.register(target_class)
 
 
-def targets():
+def targets() -> dict[str, Target]:
     """``{key: target}``, after importing each installed app's ``relances`` module once."""
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("relances")
-        _discovered = True
-    return dict(_registry)
+    return {target.key: target for target in registry.all()}
 
 
-def target_for(key):
-    return targets().get(key)
+def target_for(key: str) -> Target | None:
+    return registry.get(key)
 
 
 def target_of(obj):
