@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from alliances.duplication import programme_duplicate
 from alliances.models import Notification, Phase, Programme, Report, Step, Theme
-from evaluation.duplication import programme_duplicate
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
 from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap
@@ -464,7 +464,7 @@ def test_duplication_costs_a_fixed_number_of_queries(superuser):
 
 
 # Each field of the copied models is either copied, shifted, relinked or deliberately reset: a new
-# field must be classified here (and in evaluation/duplication.py) before it is copied or not.
+# field must be classified here (and in its app's duplication.py) before it is copied or not.
 FIELD_POLICY = {
     Programme: {"id", "name", "slug", "description", "sponsors", "starts_on", "ends_on", "target_networks",
                 "coordinators", "session_reminder_days", "meeting_reminder_days", "email_introduction", "created_at"},
@@ -488,7 +488,7 @@ def test_every_field_of_a_copied_model_has_a_duplication_policy(model):
     fields = {f.name for f in model._meta.get_fields() if f.concrete or (f.many_to_many and not f.auto_created)}
     unclassified = fields - FIELD_POLICY[model]
     assert not unclassified, (
-        f"{model.__name__} has new fields {sorted(unclassified)}: decide in evaluation/duplication.py whether "
+        f"{model.__name__} has new fields {sorted(unclassified)}: decide in its app's duplication.py whether "
         "« dupliquer l'édition » copies, shifts or resets them, then list them here."
     )
 
