@@ -277,6 +277,27 @@ def test_inspiring_meeting_without_the_speakers_name(source, superuser):
     assert meeting.speaker == ""
 
 
+def test_the_resource_library_is_copied_and_relinked(source, superuser):
+    theme = Theme.objects.get(programme=source, title="RSE & partenariats")
+    guide = "resources/2018/guide.pdf"
+    factories.ResourceFactory(programme=source, theme=theme, session=None, title="Guide", url="", file=guide)
+    original = Resource.objects.get(programme=source, session__code="S1")
+    copy = duplicate(source, superuser)
+    resources = {r.title: r for r in Resource.objects.filter(programme=copy).select_related("session", "theme")}
+    assert set(resources) == {original.title, "Guide"}
+    by_session = resources[original.title]
+    assert by_session.session == Session.objects.get(programme=copy, code="S1")
+    assert (by_session.url, by_session.file.name, by_session.description) == (
+        original.url,
+        original.file.name,
+        original.description,
+    )
+    assert resources["Guide"].theme == Theme.objects.get(programme=copy, title="RSE & partenariats")
+    # A file is shared, not copied: the same stored name (random, never deleted with a resource).
+    assert resources["Guide"].session is None and resources["Guide"].file.name == guide
+    assert Resource.objects.filter(programme=source).count() == 2  # the source keeps its own
+
+
 def test_questionnaires_questions_and_competencies(source, superuser):
     copy = duplicate(source, superuser)
     competencies = {c.name: c for c in Competency.objects.filter(programme=copy)}
@@ -353,7 +374,6 @@ def test_no_personal_data_and_no_answers_are_copied(source, superuser):
         FollowUp: "enrolment__programme",
         FieldVisit: "enrolment__programme",
         Announcement: "programme",
-        Resource: "programme",
         Finding: "programme",
         Report: "programme",
         Notification: "programme",
@@ -447,6 +467,7 @@ def edition_of_size(n):
         competency = factories.CompetencyFactory(programme=programme)
         questionnaire = factories.QuestionnaireFactory(programme=programme, session=session)
         factories.QuestionFactory(questionnaire=questionnaire, competency=competency)
+        factories.ResourceFactory(programme=programme, session=session, title=f"Ressource {number}")
         for committee in committees:
             factories.CommitteeMemberFactory(committee=committee)
             factories.CommitteeMemberFactory(committee=committee, organisation=None, person_name="Nom")
@@ -477,6 +498,7 @@ FIELD_POLICY = {
     Competency: {"id", "programme", "order", "name"},
     Questionnaire: {"id", "programme", "kind", "title", "introduction", "session", "audience", "opens_at", "closes_at"},
     Question: {"id", "questionnaire", "order", "text", "help_text", "kind", "choices", "required", "competency"},
+    Resource: {"id", "programme", "session", "theme", "title", "description", "url", "file", "created_at"},
     Committee: {"id", "programme", "kind", "name", "mission"},
     CommitteeMember: {"id", "committee", "organisation", "person_name", "role", "user", "pending_validation"},
     Meeting: {"id", "committee", "title", "held_on", "starts_at", "location", "agenda", "minutes"},
