@@ -21,6 +21,10 @@ What each app copies, and leaves out, is said in its own module (sessions, resou
 questionnaires, committees…); an app with nothing to copy says so in a contribution that copies
 nothing (networks: every row of it belongs to one cohort). Nothing personal or produced by the
 edition is copied (documents and notifications here; enrolments, answers, minutes… in the apps).
+
+Nothing of the copy is live at once: no participant, no published questionnaire, no open vote, no
+announcement, no linked account — so no reminder, digest or invitation can go out because of a
+duplication, whatever its offset (a date shifted into the past included).
 """
 
 from __future__ import annotations

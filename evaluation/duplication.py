@@ -3,7 +3,11 @@
 Copied: competencies; questionnaires, session relinked to the copied session, and their questions,
 competencies relinked to the copied ones.
 
-Opening and closing are shifted.
+A copied questionnaire comes over as a **draft** (« en préparation »): its opening date is
+cleared, so no participant sees it, none is reminded, and it cannot be answered until a
+coordinator opens it again, whatever the offset (a window shifted into the past, or one left
+without a closing date, would otherwise be open at once). Its closing date is shifted, the
+deadline to adapt when it is opened.
 
 Left out: responses and answers, findings (what one cohort said and what was learnt from it).
 """
@@ -20,12 +24,16 @@ from sessions.models import Session
 class EvaluationDuplication(DuplicationContribution):
     key = "evaluation"
     order = 40  # after the sessions, which the questionnaires relink to
-    copied_note = gettext_lazy("Les questions d'auto-évaluation sont reliées aux compétences copiées.")
+    copied_note = gettext_lazy(
+        "Les questionnaires arrivent en préparation, sans date d'ouverture : aucun n'est ouvert avant que vous "
+        "ne l'ouvriez ; leur clôture est décalée. Les questions d'auto-évaluation sont reliées aux compétences "
+        "copiées."
+    )
     left_out = (gettext_lazy("réponses aux questionnaires"), gettext_lazy("enseignements"))
 
     def summary(self, source):
         return [
-            (_("questionnaires"), Questionnaire.objects.filter(programme=source).count()),
+            (_("questionnaires (en préparation)"), Questionnaire.objects.filter(programme=source).count()),
             (_("questions"), Question.objects.filter(questionnaire__programme=source).count()),
         ]
 
@@ -52,7 +60,7 @@ class EvaluationDuplication(DuplicationContribution):
                 introduction=questionnaire.introduction,
                 session=sessions.get(questionnaire.session_id),
                 audience=questionnaire.audience,
-                opens_at=context.shift_datetime(questionnaire.opens_at),
+                opens_at=None,  # a draft: see the module's docstring
                 closes_at=context.shift_datetime(questionnaire.closes_at),
             )
             for questionnaire in questionnaires

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from alliances.duplication import programme_duplicate
 from alliances.models import Notification, Phase, Programme, Report, Step, Theme
@@ -306,7 +308,9 @@ def test_questionnaires_questions_and_competencies(source, superuser):
     assert set(questionnaires) == {"Auto-évaluation (pré)", "Retour sur S1", "Évaluation finale"}
     pre = questionnaires["Auto-évaluation (pré)"]
     assert pre.kind == Questionnaire.Kind.COMPETENCY_PRE and pre.introduction == "Avant S1."
-    assert pre.opens_at == paris(2019, 5, 1, 8, 0) and pre.closes_at == paris(2019, 6, 11, 23, 59)
+    # A draft: no opening date, so not live whatever the offset; the closing date is shifted.
+    assert pre.opens_at is None and pre.closes_at == paris(2019, 6, 11, 23, 59)
+    assert {q.status() for q in questionnaires.values()} == {Questionnaire.Status.DRAFT}
     questions = list(pre.questions.order_by("order"))
     assert [(q.text, q.required, q.competency_id) for q in questions] == [
         ("Paysage ?", True, competencies["Comprendre le paysage"].pk),
@@ -531,7 +535,10 @@ def test_superuser_runs_the_action_through_its_confirmation_page(client, superus
     assert "Dupliquer l&#x27;édition « Parcours 2018 »" in content or "Dupliquer l'édition « Parcours 2018 »" in content
     assert page.context["form"]["offset_days"].value() == 365
     assert page.context["form"]["slug"].value() == f"{source.slug}-copie"
-    assert dict(page.context["copied"])["sessions"] == 4
+    copied = dict(page.context["copied"])
+    assert (copied["sessions"], copied["ressources"], copied["questionnaires (en préparation)"]) == (4, 1, 3)
+    assert "annonces" in page.context["left_out"] and "bibliothèque" not in page.context["left_out"]
+    assert any("en préparation" in note for note in page.context["notes"])
     response = client.post(
         url,
         {
@@ -623,3 +630,25 @@ def test_coordinators_do_not_get_the_action(client, coordinator, source):
     }
     client.post(url, data)
     assert not Programme.objects.filter(slug="copie-coordinateur").exists()
+
+
+# --- The pilot ------------------------------------------------------------------------------------
+
+
+def test_duplicating_the_pilot_copies_its_resource_library_and_leaves_every_questionnaire_closed(superuser):
+    call_command("load_pilot_programme", verbosity=0)
+    pilot = Programme.objects.get()
+    assert Resource.objects.filter(programme=pilot).exists()
+    assert Questionnaire.objects.filter(programme=pilot).exists()
+
+    copy = duplicate(pilot, superuser, offset_days=0, slug="pilote-bis")  # the same dates: the worst case
+
+    def library(programme):
+        return sorted(Resource.objects.filter(programme=programme).values_list("title", "url", "file", "theme__title"))
+
+    assert library(copy) == library(pilot)
+    copied = list(Questionnaire.objects.filter(programme=copy))
+    assert len(copied) == Questionnaire.objects.filter(programme=pilot).count()
+    now = timezone.now()
+    assert all(q.status(now) == Questionnaire.Status.DRAFT and not q.is_open(now) for q in copied)
+    assert not Questionnaire.objects.filter(programme=copy).published().exists()
