@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances import admin_index
+from alliances.admin_duplication import duplicate_programme
 from alliances.admin_scoping import (
     ChoiceListFilter,
     ProgrammeScopedAdmin,
@@ -58,7 +59,7 @@ def register_programme_inline(inline_class):
 
 
 def register_programme_action(func):
-    """Add an admin action (e.g. « dupliquer l'édition ») to the list of editions.
+    """Add an admin action to the list of editions (the core's own: « dupliquer l'édition »).
 
     Called by the admin module of an app that depends on the core; usable as a decorator.
     The action declares its own permissions (``@admin.action(permissions=[...])``).
@@ -345,8 +346,8 @@ class ProgrammeAdmin(ProgrammeScopedAdmin):
 
     @property
     def actions(self):
-        # Read when the list page is built: the actions other apps registered by then.
-        return list(_programme_actions)
+        # Read when the list page is built: the core's, then those other apps registered by then.
+        return [duplicate_programme, *_programme_actions]
 
     def get_inlines(self, request, obj):
         return [PhaseInline, ThemeInline, *_programme_inlines]

@@ -275,6 +275,3 @@ class FindingAdmin(ProgrammeScopedAdmin):
 
 # The admin index by task (alliances/admin_index.py); questions and answers (inlines): « Autres ».
 admin_index.place(admin_index.EVALUATE, Questionnaire, Response, Competency, Finding)
-
-# Registers « dupliquer l'édition » on the list of editions.
-from evaluation import admin_duplication  # noqa: E402, F401

@@ -5,12 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from alliances.duplication import programme_duplicate
 from alliances.models import Notification, Phase, Programme, Report, Step, Theme
-from evaluation.duplication import programme_duplicate
 from evaluation.models import Answer, Competency, Finding, Question, Questionnaire, Response
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
 from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap
@@ -277,6 +279,27 @@ def test_inspiring_meeting_without_the_speakers_name(source, superuser):
     assert meeting.speaker == ""
 
 
+def test_the_resource_library_is_copied_and_relinked(source, superuser):
+    theme = Theme.objects.get(programme=source, title="RSE & partenariats")
+    guide = "resources/2018/guide.pdf"
+    factories.ResourceFactory(programme=source, theme=theme, session=None, title="Guide", url="", file=guide)
+    original = Resource.objects.get(programme=source, session__code="S1")
+    copy = duplicate(source, superuser)
+    resources = {r.title: r for r in Resource.objects.filter(programme=copy).select_related("session", "theme")}
+    assert set(resources) == {original.title, "Guide"}
+    by_session = resources[original.title]
+    assert by_session.session == Session.objects.get(programme=copy, code="S1")
+    assert (by_session.url, by_session.file.name, by_session.description) == (
+        original.url,
+        original.file.name,
+        original.description,
+    )
+    assert resources["Guide"].theme == Theme.objects.get(programme=copy, title="RSE & partenariats")
+    # A file is shared, not copied: the same stored name (random, never deleted with a resource).
+    assert resources["Guide"].session is None and resources["Guide"].file.name == guide
+    assert Resource.objects.filter(programme=source).count() == 2  # the source keeps its own
+
+
 def test_questionnaires_questions_and_competencies(source, superuser):
     copy = duplicate(source, superuser)
     competencies = {c.name: c for c in Competency.objects.filter(programme=copy)}
@@ -285,7 +308,9 @@ def test_questionnaires_questions_and_competencies(source, superuser):
     assert set(questionnaires) == {"Auto-évaluation (pré)", "Retour sur S1", "Évaluation finale"}
     pre = questionnaires["Auto-évaluation (pré)"]
     assert pre.kind == Questionnaire.Kind.COMPETENCY_PRE and pre.introduction == "Avant S1."
-    assert pre.opens_at == paris(2019, 5, 1, 8, 0) and pre.closes_at == paris(2019, 6, 11, 23, 59)
+    # A draft: no opening date, so not live whatever the offset; the closing date is shifted.
+    assert pre.opens_at is None and pre.closes_at == paris(2019, 6, 11, 23, 59)
+    assert {q.status() for q in questionnaires.values()} == {Questionnaire.Status.DRAFT}
     questions = list(pre.questions.order_by("order"))
     assert [(q.text, q.required, q.competency_id) for q in questions] == [
         ("Paysage ?", True, competencies["Comprendre le paysage"].pk),
@@ -353,7 +378,6 @@ def test_no_personal_data_and_no_answers_are_copied(source, superuser):
         FollowUp: "enrolment__programme",
         FieldVisit: "enrolment__programme",
         Announcement: "programme",
-        Resource: "programme",
         Finding: "programme",
         Report: "programme",
         Notification: "programme",
@@ -447,6 +471,7 @@ def edition_of_size(n):
         competency = factories.CompetencyFactory(programme=programme)
         questionnaire = factories.QuestionnaireFactory(programme=programme, session=session)
         factories.QuestionFactory(questionnaire=questionnaire, competency=competency)
+        factories.ResourceFactory(programme=programme, session=session, title=f"Ressource {number}")
         for committee in committees:
             factories.CommitteeMemberFactory(committee=committee)
             factories.CommitteeMemberFactory(committee=committee, organisation=None, person_name="Nom")
@@ -464,7 +489,7 @@ def test_duplication_costs_a_fixed_number_of_queries(superuser):
 
 
 # Each field of the copied models is either copied, shifted, relinked or deliberately reset: a new
-# field must be classified here (and in evaluation/duplication.py) before it is copied or not.
+# field must be classified here (and in its app's duplication.py) before it is copied or not.
 FIELD_POLICY = {
     Programme: {"id", "name", "slug", "description", "sponsors", "starts_on", "ends_on", "target_networks",
                 "coordinators", "session_reminder_days", "meeting_reminder_days", "email_introduction", "created_at"},
@@ -477,6 +502,7 @@ FIELD_POLICY = {
     Competency: {"id", "programme", "order", "name"},
     Questionnaire: {"id", "programme", "kind", "title", "introduction", "session", "audience", "opens_at", "closes_at"},
     Question: {"id", "questionnaire", "order", "text", "help_text", "kind", "choices", "required", "competency"},
+    Resource: {"id", "programme", "session", "theme", "title", "description", "url", "file", "created_at"},
     Committee: {"id", "programme", "kind", "name", "mission"},
     CommitteeMember: {"id", "committee", "organisation", "person_name", "role", "user", "pending_validation"},
     Meeting: {"id", "committee", "title", "held_on", "starts_at", "location", "agenda", "minutes"},
@@ -488,7 +514,7 @@ def test_every_field_of_a_copied_model_has_a_duplication_policy(model):
     fields = {f.name for f in model._meta.get_fields() if f.concrete or (f.many_to_many and not f.auto_created)}
     unclassified = fields - FIELD_POLICY[model]
     assert not unclassified, (
-        f"{model.__name__} has new fields {sorted(unclassified)}: decide in evaluation/duplication.py whether "
+        f"{model.__name__} has new fields {sorted(unclassified)}: decide in its app's duplication.py whether "
         "« dupliquer l'édition » copies, shifts or resets them, then list them here."
     )
 
@@ -509,7 +535,10 @@ def test_superuser_runs_the_action_through_its_confirmation_page(client, superus
     assert "Dupliquer l&#x27;édition « Parcours 2018 »" in content or "Dupliquer l'édition « Parcours 2018 »" in content
     assert page.context["form"]["offset_days"].value() == 365
     assert page.context["form"]["slug"].value() == f"{source.slug}-copie"
-    assert dict(page.context["copied"])["sessions"] == 4
+    copied = dict(page.context["copied"])
+    assert (copied["sessions"], copied["ressources"], copied["questionnaires (en préparation)"]) == (4, 1, 3)
+    assert "annonces" in page.context["left_out"] and "bibliothèque" not in page.context["left_out"]
+    assert any("en préparation" in note for note in page.context["notes"])
     response = client.post(
         url,
         {
@@ -601,3 +630,25 @@ def test_coordinators_do_not_get_the_action(client, coordinator, source):
     }
     client.post(url, data)
     assert not Programme.objects.filter(slug="copie-coordinateur").exists()
+
+
+# --- The pilot ------------------------------------------------------------------------------------
+
+
+def test_duplicating_the_pilot_copies_its_resource_library_and_leaves_every_questionnaire_closed(superuser):
+    call_command("load_pilot_programme", verbosity=0)
+    pilot = Programme.objects.get()
+    assert Resource.objects.filter(programme=pilot).exists()
+    assert Questionnaire.objects.filter(programme=pilot).exists()
+
+    copy = duplicate(pilot, superuser, offset_days=0, slug="pilote-bis")  # the same dates: the worst case
+
+    def library(programme):
+        return sorted(Resource.objects.filter(programme=programme).values_list("title", "url", "file", "theme__title"))
+
+    assert library(copy) == library(pilot)
+    copied = list(Questionnaire.objects.filter(programme=copy))
+    assert len(copied) == Questionnaire.objects.filter(programme=pilot).count()
+    now = timezone.now()
+    assert all(q.status(now) == Questionnaire.Status.DRAFT and not q.is_open(now) for q in copied)
+    assert not Questionnaire.objects.filter(programme=copy).published().exists()

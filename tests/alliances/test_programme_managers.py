@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from alliances.duplication import programme_duplicate
 from alliances.management.commands.load_demo import programme_managers_group
 from alliances.models import MANAGE_PROGRAMMES, Programme
-from evaluation.duplication import programme_duplicate
 from governance.models import Committee
 from networks.models import Enrolment, Participant
 from tests import factories

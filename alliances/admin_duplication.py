@@ -1,39 +1,37 @@
 """The « Dupliquer l'édition » action on the list of editions (admin).
 
-Registered on the core's ProgrammeAdmin through ``register_programme_action`` (the
-core imports no app). Programme managers and superusers only: the action asks for the
-« add » permission, which ProgrammeAdmin grants to them alone — coordinators do not create
-editions — and the service checks it again. The one who duplicates becomes a coordinator of the copy.
+An action of the core's ProgrammeAdmin (alliances/admin.py). Programme managers and superusers
+only: the action asks for the « add » permission, which ProgrammeAdmin grants to them alone —
+coordinators do not create editions — and the service checks it again. The one who duplicates
+becomes a coordinator of the copy.
 
 Select one edition, run the action: an intermediate page asks for the new name,
 identifier and offset in days (365 by default), says what will and will not be
-copied, then calls ``evaluation.duplication.programme_duplicate`` and opens the
-new edition.
+copied (each app's contribution says its part), then calls
+``alliances.duplication.programme_duplicate`` and opens the new edition.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from alliances.admin import register_programme_action
-from alliances.models import Phase, Programme, Step
-from evaluation.duplication import (
+from alliances.duplication import (
     DEFAULT_OFFSET_DAYS,
     MAX_OFFSET_DAYS,
+    duplication_left_out,
+    duplication_notes,
+    duplication_summary,
     programme_duplicate,
     shift_date,
     slug_taken_message,
 )
-from evaluation.models import Question, Questionnaire
-from governance.models import Committee, CommitteeMember, Meeting
-from sessions.models import Session
+from alliances.models import Programme
 
 ACTION_NAME = "duplicate_programme"
 
@@ -74,24 +72,6 @@ def _initial(source):
     return {"name": f"{source.name} ({_('copie')})", "slug": f"{source.slug}-copie"[:80]}
 
 
-def _what_is_copied(source):
-    """Counts of what the copy will hold, for the confirmation page (a few queries, once)."""
-    committees = Committee.objects.filter(programme=source)
-    return [
-        (_("phases"), Phase.objects.filter(programme=source).count()),
-        (_("étapes (remises « à venir »)"), Step.objects.filter(phase__programme=source).count()),
-        (_("thématiques"), source.themes.count()),
-        (_("sessions"), Session.objects.filter(programme=source).count()),
-        (_("questionnaires"), Questionnaire.objects.filter(programme=source).count()),
-        (_("questions"), Question.objects.filter(questionnaire__programme=source).count()),
-        (_("comités"), committees.count()),
-        (_("sièges de comité"), CommitteeMember.objects.filter(committee__in=committees).count()),
-        (_("réunions de comité (sans compte rendu)"), Meeting.objects.filter(committee__in=committees).count()),
-        (_("coordinateurs"), source.coordinators.aggregate(n=Count("pk"))["n"]),
-    ]
-
-
-@register_programme_action
 @admin.action(description=gettext_lazy("Dupliquer l'édition (nouvelle édition, dates décalées)"), permissions=["add"])
 def duplicate_programme(modeladmin, request, queryset):
     selected = list(queryset.order_by("pk")[:2])
@@ -137,9 +117,11 @@ def duplicate_programme(modeladmin, request, queryset):
         "opts": opts,
         "source": source,
         "form": form,
-        "copied": _what_is_copied(source),
+        "copied": duplication_summary(source),
+        "notes": duplication_notes(),
+        "left_out": ", ".join(duplication_left_out()),
         "action_name": ACTION_NAME,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "changelist_url": reverse("admin:alliances_programme_changelist"),
     }
-    return TemplateResponse(request, "admin/evaluation/programme_duplicate.html", context)
+    return TemplateResponse(request, "admin/alliances/programme_duplicate.html", context)
