@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Max, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
 from alliances.models import Programme
@@ -97,7 +97,7 @@ class QuestionnaireResult(TypedDict):
     session: SessionRef | None
     audience: str  # "all" | "session_attendees"
     audience_label: str
-    opens_at: datetime
+    opens_at: datetime | None  # None for a draft (questionnaire_results only: programme_results has none)
     closes_at: datetime | None
     respondents: int  # responses received
     audience_size: int  # people the questionnaire is for
@@ -191,7 +191,7 @@ def audience_sizes(questionnaires: Iterable[Questionnaire]) -> dict[int, int]:
     questionnaires = list(questionnaires)
     sizes: dict[int, int] = {}
     per_programme: dict[int, int] = {}
-    per_session: dict[int, int] = {}
+    per_session: dict[int | None, int] = {}
     programme_ids = {q.programme_id for q in questionnaires if q.audience == Questionnaire.Audience.ALL}
     if programme_ids:
         per_programme = dict(
@@ -202,7 +202,11 @@ def audience_sizes(questionnaires: Iterable[Questionnaire]) -> dict[int, int]:
             .annotate(n=Count("pk"))
             .values_list("enrolment__programme_id", "n")
         )
-    session_ids = {q.session_id for q in questionnaires if q.audience == Questionnaire.Audience.SESSION_ATTENDEES}
+    session_ids = {
+        q.session_id
+        for q in questionnaires
+        if q.audience == Questionnaire.Audience.SESSION_ATTENDEES and q.session_id is not None
+    }
     if session_ids:
         per_session = dict(
             Registration.objects.filter(
@@ -370,6 +374,7 @@ def _questionnaire_entry(
     for_coordinator: bool,
     now: datetime | None = None,
 ) -> QuestionnaireResult:
+    session = questionnaire.session  # no query when there is none
     entry: QuestionnaireResult = {
         "id": questionnaire.pk,
         "title": questionnaire.title,
@@ -377,7 +382,7 @@ def _questionnaire_entry(
         "kind_label": str(questionnaire.get_kind_display()),
         "status": str(questionnaire.status(now)),
         "status_label": str(Questionnaire.Status(questionnaire.status(now)).label),
-        "session": _session_data(questionnaire.session) if questionnaire.session_id is not None else None,
+        "session": _session_data(session) if session is not None else None,
         "audience": questionnaire.audience,
         "audience_label": str(questionnaire.get_audience_display()),
         "opens_at": questionnaire.opens_at,
@@ -477,7 +482,7 @@ def competency_progression(programme: Programme, *, for_coordinator: bool) -> li
 # --- What the pages and the documents read --------------------------------------------------------
 
 
-def _published(programme: Programme) -> QuerySet[Questionnaire]:
+def _published(programme: Programme):  # a queryset of Questionnaire annotated with ``respondents``
     return (
         Questionnaire.objects.published()
         .filter(programme=programme)
