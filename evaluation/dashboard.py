@@ -12,14 +12,41 @@ Sections whose data does not exist yet say so (``None`` or empty lists, read by 
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, cast, overload
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances import charts
-from alliances.models import Phase, Step
+from alliances.models import Phase, Programme, Step
+from evaluation.dashboard_types import (
+    BinomeTotals,
+    Dashboard,
+    DashboardFunnel,
+    DashboardResults,
+    KeyFigureRow,
+    KeyFigures,
+    NetworkAttendance,
+    NetworkRef,
+    ObstacleRow,
+    ObstaclesSection,
+    PartnershipForm,
+    PartnershipsSection,
+    PhaseRow,
+    RoadmapsSection,
+    SessionRow,
+    SessionsSection,
+    Snapshot,
+    StepRow,
+    VoteProposal,
+    VoteSection,
+)
+from evaluation.models import MIN_RESPONDENTS_FOR_AGGREGATE
 from governance.models import Decision
 from networks.funnel import recruitment_funnel
 from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
@@ -66,7 +93,11 @@ KEY_FIGURES = (
 )
 
 
-def percent(part, whole, decimals=0):
+@overload
+def percent(part: float, whole: float) -> int | None: ...
+@overload
+def percent(part: float, whole: float, decimals: int) -> float | None: ...
+def percent(part: float, whole: float, decimals: int = 0) -> float | None:
     """``part / whole`` in %, rounded; None when ``whole`` is 0 (nothing to measure yet)."""
     if not whole:
         return None
@@ -74,20 +105,20 @@ def percent(part, whole, decimals=0):
     return int(value) if decimals == 0 else value
 
 
-def _mean(values, decimals=1):
-    values = [v for v in values if v is not None]
-    return round(sum(values) / len(values), decimals) if values else None
+def _mean(values: Iterable[float | None], decimals: int = 1) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known) / len(known), decimals) if known else None
 
 
 # --- Sections -----------------------------------------------------------------------------------
 
 
-def _phases(programme, today):
+def _phases(programme: Programme, today: date) -> list[PhaseRow]:
     steps = Step.objects.order_by("letter")
     phases = Phase.objects.filter(programme=programme).prefetch_related(Prefetch("steps", queryset=steps))
-    result = []
+    result: list[PhaseRow] = []
     for phase in phases.order_by("number"):
-        rows = []
+        rows: list[StepRow] = []
         for step in phase.steps.all():
             late = step.status != Step.Status.DONE and step.due_on is not None and step.due_on < today
             done_late = step.status == Step.Status.DONE and step.due_on and step.done_on and step.done_on > step.due_on
@@ -108,7 +139,7 @@ def _phases(programme, today):
     return result
 
 
-def _funnel(programme):
+def _funnel(programme: Programme) -> DashboardFunnel:
     funnel = recruitment_funnel(programme)
     bars = [
         (_("sollicités"), funnel["solicited"]),
@@ -117,7 +148,7 @@ def _funnel(programme):
         (_("refus"), funnel["refused"]),
         (_("sans réponse"), funnel["awaiting_answer"]),
     ]
-    funnel["chart"] = charts.horizontal_bar_chart(
+    chart = charts.horizontal_bar_chart(
         bars,
         title=_("Recrutement des réseaux"),
         benchmark=funnel["target"],
@@ -125,14 +156,12 @@ def _funnel(programme):
         decimals=0,
         label_width=140,
     )
-    return funnel
+    return {**funnel, "chart": chart}
 
 
-def _sessions(programme, networks, participants_total):
-    """Attendance per session and per network: three queries (sessions, counts per session, presence pairs)."""
-    sessions = list(Session.objects.filter(programme=programme).select_related("inspiring_meeting").order_by("number"))
-    agreed = Registration.objects.filter(session__programme=programme, participant__enrolment__status=AGREED)
-    counts = {
+def _attendance_counts(agreed: QuerySet[Registration]) -> dict[int, Mapping[str, Any]]:
+    """Session id → its counts (present, absent, excused, confirmed, networks present). One query."""
+    return {
         row["session_id"]: row
         for row in agreed.values("session_id")
         .annotate(
@@ -144,72 +173,90 @@ def _sessions(programme, networks, participants_total):
         )
         .order_by()
     }
-    presence = defaultdict(set)  # enrolment id → sessions where the network was present
+
+
+def _network_presence(agreed: QuerySet[Registration]) -> dict[int, set[int]]:
+    """Enrolment id → the sessions where the network was present. One query."""
+    presence: dict[int, set[int]] = defaultdict(set)
     for enrolment_id, session_id in (
         agreed.filter(attendance=PRESENT).values_list("participant__enrolment_id", "session_id").distinct().order_by()
     ):
         presence[enrolment_id].add(session_id)
+    return presence
 
-    rows = []
-    for session in sessions:
-        row = counts.get(session.pk, {})
-        present, absent, excused = row.get("present", 0), row.get("absent", 0), row.get("excused", 0)
-        recorded = bool(present or absent or excused)
-        rows.append(
-            {
-                "session": session,
-                "expected": participants_total,
-                "confirmed": row.get("confirmed", 0),
-                "present": present,
-                "absent": absent,
-                "excused": excused,
-                "recorded": recorded,
-                "rate": percent(present, participants_total) if recorded else None,
-                "networks_present": row.get("networks_present", 0),
-                "network_rate": percent(row.get("networks_present", 0), len(networks)) if recorded else None,
-            }
-        )
-    recorded_ids = [row["session"].pk for row in rows if row["recorded"]]
-    per_network = []
-    for network in networks:
-        attended = presence.get(network["id"], set())
-        per_network.append(
-            {
-                **network,
-                "marks": [(row["session"].pk in attended) if row["recorded"] else None for row in rows],
-                "attended": len(attended.intersection(recorded_ids)),
-                "rate": percent(len(attended.intersection(recorded_ids)), len(recorded_ids)),
-            }
-        )
-    chart = charts.bar_chart(
-        [(row["session"].code, row["rate"]) for row in rows],
-        title=_("Taux de présence par session"),
-        max_value=100,
-        unit="%",
-        decimals=0,
-        height=150,
-    )
-    network_chart = charts.bar_chart(
-        [(row["session"].code, row["network_rate"]) for row in rows],
-        title=_("Réseaux présents par session"),
-        max_value=100,
-        unit="%",
-        decimals=0,
-        height=150,
-    )
-    recorded_rows = [row for row in rows if row["recorded"]]
+
+def _session_row(session: Session, counts: Mapping[str, Any], *, participants_total: int, networks: int) -> SessionRow:
+    present, absent, excused = counts.get("present", 0), counts.get("absent", 0), counts.get("excused", 0)
+    recorded = bool(present or absent or excused)
     return {
-        "rows": rows,
-        "per_network": per_network,
-        "recorded": len(recorded_rows),
-        "attendance_rate": _mean([row["rate"] for row in recorded_rows]),
-        "network_presence_rate": _mean([row["network_rate"] for row in recorded_rows]),
-        "chart": chart if rows else None,
-        "network_chart": network_chart if rows else None,
+        "session": session,
+        "expected": participants_total,
+        "confirmed": counts.get("confirmed", 0),
+        "present": present,
+        "absent": absent,
+        "excused": excused,
+        "recorded": recorded,
+        "rate": percent(present, participants_total) if recorded else None,
+        "networks_present": counts.get("networks_present", 0),
+        "network_rate": percent(counts.get("networks_present", 0), networks) if recorded else None,
     }
 
 
-def _binomes(programme):
+def _network_attendance(
+    network: NetworkRef, attended: set[int], rows: list[SessionRow], recorded_ids: list[int]
+) -> NetworkAttendance:
+    return {
+        **network,
+        "marks": [(row["session"].pk in attended) if row["recorded"] else None for row in rows],
+        "attended": len(attended.intersection(recorded_ids)),
+        "rate": percent(len(attended.intersection(recorded_ids)), len(recorded_ids)),
+    }
+
+
+def _attendance_chart(bars: list[tuple[str, int | None]], title: str) -> SafeString | None:
+    """One bar per session (a rate, in %); None when the edition has no session."""
+    if not bars:
+        return None
+    return charts.bar_chart(
+        bars,
+        title=title,
+        max_value=100,
+        unit="%",
+        decimals=0,
+        height=150,
+    )
+
+
+def _sessions(programme: Programme, networks: list[NetworkRef], participants_total: int) -> SessionsSection:
+    """Attendance per session and per network: three queries (sessions, counts per session, presence pairs)."""
+    sessions = list(Session.objects.filter(programme=programme).select_related("inspiring_meeting").order_by("number"))
+    agreed = Registration.objects.filter(session__programme=programme, participant__enrolment__status=AGREED)
+    counts = _attendance_counts(agreed)
+    presence = _network_presence(agreed)
+    rows = [
+        _session_row(session, counts.get(session.pk, {}), participants_total=participants_total, networks=len(networks))
+        for session in sessions
+    ]
+    recorded_rows = [row for row in rows if row["recorded"]]
+    recorded_ids = [row["session"].pk for row in recorded_rows]
+    return {
+        "rows": rows,
+        "per_network": [
+            _network_attendance(network, presence.get(network["id"], set()), rows, recorded_ids) for network in networks
+        ],
+        "recorded": len(recorded_rows),
+        "attendance_rate": _mean([row["rate"] for row in recorded_rows]),
+        "network_presence_rate": _mean([row["network_rate"] for row in recorded_rows]),
+        "chart": _attendance_chart(
+            [(row["session"].code, row["rate"]) for row in rows], _("Taux de présence par session")
+        ),
+        "network_chart": _attendance_chart(
+            [(row["session"].code, row["network_rate"]) for row in rows], _("Réseaux présents par session")
+        ),
+    }
+
+
+def _binomes(programme: Programme) -> BinomeTotals:
     sized = Binome.objects.filter(enrolment__programme=programme, enrolment__status=AGREED).annotate(
         size=Count("members")
     )
@@ -218,10 +265,14 @@ def _binomes(programme):
         complete=Count("pk", filter=Q(size__gte=Binome.MAX_MEMBERS)),
         networks_with_complete=Count("enrolment_id", distinct=True, filter=Q(size__gte=Binome.MAX_MEMBERS)),
     )
-    return totals
+    return {
+        "total": totals["total"],
+        "complete": totals["complete"],
+        "networks_with_complete": totals["networks_with_complete"],
+    }
 
 
-def _partnerships(programme, networks):
+def _partnerships(programme: Programme, networks: list[NetworkRef]) -> PartnershipsSection:
     """The inventory against the national benchmarks: two queries (per network, conditional totals)."""
     agreed = Partnership.objects.filter(enrolment__programme=programme, enrolment__status=AGREED)
     per_network = {
@@ -246,7 +297,7 @@ def _partnerships(programme, networks):
     )
     types = [per_network[n["id"]]["types"] for n in networks if n["id"] in per_network]
     average_types = _mean(types, 2)
-    forms = [
+    forms: list[PartnershipForm] = [
         {
             "key": key,
             "label": label,
@@ -270,7 +321,7 @@ def _partnerships(programme, networks):
             label_width=170,
         )
     else:
-        distribution = defaultdict(int)
+        distribution: dict[int, int] = defaultdict(int)
         for value in types:
             distribution[value] += 1
         types_chart = charts.bar_chart(
@@ -280,7 +331,7 @@ def _partnerships(programme, networks):
             height=180,
         )
     forms_chart = charts.horizontal_bar_chart(
-        [charts.Bar(f["label"], f["share"], f["benchmark"]) for f in forms],
+        [charts.Bar(str(f["label"]), f["share"], f["benchmark"]) for f in forms],
         title=_("Formes des partenariats avec les entreprises, comparées à PHARE 2015"),
         max_value=100,
         unit="%",
@@ -308,16 +359,19 @@ def _partnerships(programme, networks):
     }
 
 
-def _obstacles(programme):
-    rows = list(
-        Obstacle.objects.filter(enrolment__programme=programme, enrolment__status=AGREED)
-        .values("category")
-        .annotate(
-            citations=Count("pk"),
-            networks=Count("enrolment_id", distinct=True),
-            high=Count("pk", filter=Q(severity=Obstacle.Severity.HIGH)),
-        )
-        .order_by("-networks", "-citations", "category")
+def _obstacles(programme: Programme) -> ObstaclesSection:
+    rows = cast(
+        list[ObstacleRow],  # "label" added below
+        list(
+            Obstacle.objects.filter(enrolment__programme=programme, enrolment__status=AGREED)
+            .values("category")
+            .annotate(
+                citations=Count("pk"),
+                networks=Count("enrolment_id", distinct=True),
+                high=Count("pk", filter=Q(severity=Obstacle.Severity.HIGH)),
+            )
+            .order_by("-networks", "-citations", "category")
+        ),
     )
     labels = dict(Obstacle.Category.choices)
     for row in rows:
@@ -337,7 +391,7 @@ def _obstacles(programme):
     }
 
 
-def _votes(programme, sessions, participants_total):
+def _votes(programme: Programme, sessions: list[Session], participants_total: int) -> list[VoteSection]:
     proposals = (
         TopicProposal.objects.filter(session__programme=programme)
         .filter(Q(session__topic_vote_open=True) | Q(session__topic_vote_closed_at__isnull=False))
@@ -345,10 +399,10 @@ def _votes(programme, sessions, participants_total):
         .order_by("session__number", "-num_votes", "created_at", "pk")
         .values("session_id", "title", "num_votes")
     )
-    by_session = defaultdict(list)
+    by_session: dict[int, list[VoteProposal]] = defaultdict(list)
     for proposal in proposals:
         by_session[proposal["session_id"]].append(proposal)
-    votes = []
+    votes: list[VoteSection] = []
     for session in sessions:
         if not (session.topic_vote_open or session.topic_vote_closed_at):
             continue
@@ -375,7 +429,7 @@ def _votes(programme, sessions, participants_total):
     return votes
 
 
-def _roadmaps(programme, networks_total, today):
+def _roadmaps(programme: Programme, networks_total: int, today: date) -> RoadmapsSection:
     roadmaps = Roadmap.objects.filter(enrolment__programme=programme, enrolment__status=AGREED).aggregate(
         total=Count("pk", distinct=True),
         with_actions=Count("pk", distinct=True, filter=Q(actions__isnull=False)),
@@ -409,7 +463,7 @@ def _roadmaps(programme, networks_total, today):
     }
 
 
-def _results(programme, for_coordinator):
+def _results(programme: Programme, for_coordinator: bool) -> DashboardResults | None:
     """Satisfaction and competency progression from the questionnaires (evaluation.results)."""
     try:
         from evaluation.results import programme_results
@@ -418,7 +472,7 @@ def _results(programme, for_coordinator):
     results = programme_results(programme, for_coordinator=for_coordinator)
     satisfaction = [s for s in results["satisfaction"] if s["respondents"]]
     progression = [p for p in results["progression"] if p["n"]]
-    results["satisfaction_chart"] = (
+    satisfaction_chart = (
         charts.bar_chart(
             [(s["session"]["code"], s["mean"]) for s in results["satisfaction"]],
             title=_("Satisfaction moyenne par session (sur 5)"),
@@ -429,7 +483,7 @@ def _results(programme, for_coordinator):
         if any(s["mean"] is not None for s in satisfaction)
         else None
     )
-    results["progression_chart"] = (
+    progression_chart = (
         charts.horizontal_bar_chart(
             [charts.Bar(p["competency"]["name"], p["mean_post"], p["mean_pre"]) for p in progression],
             title=_("Compétences auto-évaluées : après le parcours, avec la mesure d'avant"),
@@ -441,12 +495,16 @@ def _results(programme, for_coordinator):
         if any(p["mean_post"] is not None for p in progression)
         else None
     )
-    results["has_satisfaction"] = bool(satisfaction)
-    results["has_progression"] = bool(progression)
-    return results
+    return {
+        **results,
+        "satisfaction_chart": satisfaction_chart,
+        "progression_chart": progression_chart,
+        "has_satisfaction": bool(satisfaction),
+        "has_progression": bool(progression),
+    }
 
 
-def _open_decisions(programme):
+def _open_decisions(programme: Programme) -> list[Decision]:
     return list(
         Decision.objects.filter(meeting__committee__programme=programme, status__in=OPEN_DECISION_STATUSES)
         .select_related("meeting__committee")
@@ -457,14 +515,15 @@ def _open_decisions(programme):
 # --- The whole dashboard ---------------------------------------------------------------------
 
 
-def programme_dashboard(programme, *, for_coordinator=False, today=None) -> dict:
-    """Everything the dashboard shows, for one edition; a fixed number of queries.
+def programme_dashboard(programme: Programme, *, for_coordinator: bool = False, today: date | None = None) -> Dashboard:
+    """Everything the dashboard shows, for one edition (:class:`~evaluation.dashboard_types.Dashboard`);
+    a fixed number of queries.
 
     ``for_coordinator`` only matters for the questionnaires' results: documents and pages
     that committee members see pass False (aggregates over fewer than 5 respondents withheld).
     """
     today = today or timezone.localdate()
-    networks = [
+    networks: list[NetworkRef] = [
         {"id": pk, "name": name, "acronym": acronym}
         for pk, name, acronym in Enrolment.objects.pilots()
         .filter(programme=programme)
@@ -477,23 +536,7 @@ def programme_dashboard(programme, *, for_coordinator=False, today=None) -> dict
     roadmaps = _roadmaps(programme, len(networks), today)
     binomes = _binomes(programme)
     decisions = _open_decisions(programme)
-    data = {
-        "today": today,
-        "networks": networks,
-        "participants_total": participants_total,
-        "funnel": _funnel(programme),
-        "phases": _phases(programme, today),
-        "sessions": sessions,
-        "binomes": binomes,
-        "partnerships": partnerships,
-        "obstacles": _obstacles(programme),
-        "votes": _votes(programme, [row["session"] for row in sessions["rows"]], participants_total),
-        "roadmaps": roadmaps,
-        "results": _results(programme, for_coordinator),
-        "decisions": decisions,
-        "min_respondents": 5,
-    }
-    data["key_figures"] = {
+    key_figures: KeyFigures = {
         "networks_agreed": len(networks),
         "participants": participants_total,
         "sessions_recorded": sessions["recorded"],
@@ -507,14 +550,34 @@ def programme_dashboard(programme, *, for_coordinator=False, today=None) -> dict
         "actions_overdue": roadmaps["actions_overdue"],
         "open_decisions": len(decisions),
     }
-    return data
+    return {
+        "today": today,
+        "networks": networks,
+        "participants_total": participants_total,
+        "funnel": _funnel(programme),
+        "phases": _phases(programme, today),
+        "sessions": sessions,
+        "binomes": binomes,
+        "partnerships": partnerships,
+        "obstacles": _obstacles(programme),
+        "votes": _votes(programme, [row["session"] for row in sessions["rows"]], participants_total),
+        "roadmaps": roadmaps,
+        "results": _results(programme, for_coordinator),
+        "decisions": decisions,
+        "min_respondents": MIN_RESPONDENTS_FOR_AGGREGATE,
+        "key_figures": key_figures,
+    }
 
 
-def key_figure_rows(current: dict, previous: dict | None = None):
-    """Rows ``{"label", "current", "previous", "delta"}`` of the key figures, in KEY_FIGURES order."""
-    rows = []
+def key_figure_rows(current: KeyFigures, previous: Mapping[str, float | None] | None = None) -> list[KeyFigureRow]:
+    """Rows ``{"key", "label", "current", "previous", "delta"}`` of the key figures, in KEY_FIGURES order.
+
+    ``previous`` is the ``figures`` of an earlier :func:`snapshot` (JSON: a key may be missing).
+    """
+    figures = cast(Mapping[str, float | None], current)
+    rows: list[KeyFigureRow] = []
     for key, label in KEY_FIGURES:
-        now_value = current.get(key)
+        now_value = figures.get(key)
         before = previous.get(key) if previous else None
         delta = None
         if now_value is not None and before is not None:
@@ -523,7 +586,8 @@ def key_figure_rows(current: dict, previous: dict | None = None):
     return rows
 
 
-def snapshot(data: dict) -> dict:
+def snapshot(data: Dashboard) -> Snapshot:
     """The key figures as JSON (stored in the Report's parameters), with the date they were taken."""
-    figures = {key: data["key_figures"].get(key) for key, _label in KEY_FIGURES}
+    key_figures = cast(Mapping[str, float | None], data["key_figures"])
+    figures = {key: key_figures.get(key) for key, _label in KEY_FIGURES}
     return {"taken_on": data["today"].isoformat(), "figures": figures}
