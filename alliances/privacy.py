@@ -17,27 +17,19 @@ import json
 
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.contrib.sessions.models import Session as LoginSession
 from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
 
 from alliances.admin_notifications import kind_label
-from alliances.admin_scoping import coordinated_programme_ids, is_superuser
 from alliances.login_records import login_records_delete, login_records_of
 from alliances.models import Notification, Programme, Report
 from alliances.privacy_scrub import Identity, relabel_admin_log, scrub_everywhere
@@ -506,98 +498,3 @@ def _delete_certificates(participant_ids):
     if files:
         storage = Report._meta.get_field("file").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
-
-
-def can_anonymise(request, user):
-    """Superusers, and the coordinators of one of the person's editions (never for staff).
-
-    Anonymising closes the account in every edition: when the person also takes part in an
-    edition this coordinator does not coordinate, only the person's own deletion request lets
-    them act (as they may not change that person's address or password either).
-    """
-    if user.pk == request.user.pk:
-        return False
-    if is_superuser(request):
-        return True
-    if user.is_staff or user.is_superuser:
-        return False
-    ids = sorted(coordinated_programme_ids(request))
-    editions = editions_of(user)
-    if not ids or not editions.filter(pk__in=ids).exists():
-        return False
-    return user.deletion_requested_at is not None or not editions.exclude(pk__in=ids).exists()
-
-
-@admin.action(description=gettext_lazy("Anonymiser (suite à une demande de suppression)"), permissions=["change"])
-def anonymise_users(modeladmin, request, queryset):
-    """Admin action of the users' admin: a confirmation page, then the anonymisation."""
-    targets = [user for user in queryset.order_by("pk") if not is_anonymised(user) and can_anonymise(request, user)]
-    refused = queryset.count() - len(targets)
-    if request.POST.get("confirm") == "yes":
-        for user in targets:
-            user_anonymise(user=user, by=request.user)
-        if targets:
-            modeladmin.message_user(
-                request,
-                ngettext("%(count)d personne anonymisée.", "%(count)d personnes anonymisées.", len(targets))
-                % {"count": len(targets)},
-                messages.SUCCESS,
-            )
-        if refused:
-            modeladmin.message_user(
-                request,
-                ngettext(
-                    "%(count)d personne non anonymisée (déjà anonymisée ou hors de vos éditions).",
-                    "%(count)d personnes non anonymisées (déjà anonymisées ou hors de vos éditions).",
-                    refused,
-                )
-                % {"count": refused},
-                messages.WARNING,
-            )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Anonymiser des personnes"),
-        "opts": modeladmin.model._meta,
-        "targets": targets,
-        "refused": refused,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "selected_ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-    }
-    return render(request, "privacy/anonymise_confirm.html", context)
-
-
-# --- Views -----------------------------------------------------------------------------------
-
-
-def privacy_policy(request):
-    return render(
-        request, "privacy/policy.html", {"login_records_retention_days": settings.LOGIN_RECORDS_RETENTION_DAYS}
-    )
-
-
-@login_required
-def my_data(request):
-    """« Télécharger mes données »: the person's own data as a JSON attachment."""
-    payload = json.dumps(user_data_export(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    response = HttpResponse(payload, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="mes-donnees-alliances.json"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def deletion_request(request):
-    """A confirmation page; its POST records the request and tells the coordinators."""
-    if request.method == "POST":
-        deletion_request_record(request.user, request=request)
-        messages.success(
-            request,
-            _(
-                "Votre demande de suppression est enregistrée. L'équipe de coordination anonymisera "
-                "vos données et fermera votre compte."
-            ),
-        )
-        return redirect("accounts:profile")
-    return render(request, "privacy/deletion_request.html")
