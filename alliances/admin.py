@@ -31,7 +31,7 @@ from alliances.admin_scoping import (
 )
 from alliances.invitations import users_invite
 from alliances.models import Notification, Phase, Programme, Report, Step, Theme, User, programme_creator_coordinates
-from alliances.privacy import anonymise_users
+from alliances.privacy_admin import anonymise_users
 from alliances.tasks import send_password_reset
 
 admin.site.site_header = _("Alliances innovantes — administration")
@@ -167,7 +167,7 @@ class UserAdmin(ProgrammeScopedAdminMixin, DjangoUserAdmin):
     date_hierarchy = "date_joined"
     readonly_fields = ("invited_at", "invitation_accepted_at", "last_login", "date_joined")
     rights_fields = ("is_superuser", "is_staff", "groups", "user_permissions")
-    actions = ("send_invitation", "send_password_reset_link", anonymise_users)  # RGPD: alliances/privacy.py
+    actions = ("send_invitation", "send_password_reset_link", anonymise_users)  # RGPD: alliances/privacy_admin.py
 
     def scope_queryset(self, request, queryset):
         if is_superuser(request):

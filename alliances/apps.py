@@ -16,6 +16,13 @@ class CoreConfig(AppConfig):
         harden_library_admins(admin.site)
         label_autocomplete_results(admin.site)
 
+        from django.core import checks
+
+        from alliances.privacy_checks import check_privacy_coverage, check_privacy_declarations
+
+        checks.register(check_privacy_coverage, checks.Tags.models)
+        checks.register(check_privacy_declarations, checks.Tags.models)
+
         from alliances.embedded import ensure_broker_folders
 
         ensure_broker_folders()

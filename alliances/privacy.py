@@ -1,71 +1,116 @@
-"""Personal data under the person's control (RGPD): privacy page, export, deletion request, anonymisation.
+"""Personal data under the person's control (RGPD): export, deletion request, anonymisation.
 
-Part of the core's top layer: a person's data lives in every app.
+An extension point (pretix's data shredders are the model): the core knows no app's models.
+Each app exports and anonymises its OWN models in its ``<app>/privacy.py``, as a
+:class:`PrivacyContributor` registered in :data:`privacy_registry`; the core's own models (the
+account, its notifications, login records, admin log, change history, login sessions) are the
+core's contributor, below. A system check (``alliances/privacy_checks.py``) refuses a model of a
+project app that holds personal data and that no contributor covers.
 
 * ``user_data_export(user)`` gathers what the platform holds about one person, their
-  own rows only, as JSON-ready data (« télécharger mes données »);
+  own rows only, as JSON-ready data (« télécharger mes données »): each contributor's sections;
 * ``deletion_request_record(user)`` records a deletion request and tells the
   coordinators of the person's editions, who then anonymise the person;
-* ``user_anonymise(user=…, by=…)`` closes the account, blanks the personal fields,
-  deletes the person's sessions and login records, and replaces their address, name
-  and phone in every text column of every table (admin log, history, email log,
-  other people's notes), while keeping the rows that feed the edition's aggregates
-  (participations, votes, answer values).
+* ``user_anonymise(user=…, by=…)`` lets each contributor close or blank its rows of the person,
+  then replaces their address, name and phone in every text column of every table (admin log,
+  history, email log, other people's notes: ``alliances/privacy_scrub.py``), while keeping the
+  rows that feed the edition's aggregates (participations, votes, answer values).
 """
 
+from __future__ import annotations
+
 import json
-import re
-import unicodedata
+import operator
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
 
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session as LoginSession
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
-from django.db.models import Q
-from django.db.models.functions import Cast
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
 
 from alliances.admin_notifications import kind_label
-from alliances.admin_scoping import coordinated_programme_ids, is_superuser
 from alliances.login_records import login_records_delete, login_records_of
-from alliances.models import Notification, Programme, Report
-from evaluation.models import Answer, Response
-from governance.models import CommitteeMember, Decision, MeetingAttendance
-from networks.models import Binome, Participant, RoadmapAction
-from sessions.models import (
-    Announcement,
-    CalendarFeed,
-    FieldVisit,
-    FollowUp,
-    Registration,
-    TopicProposal,
-    TopicVote,
-)
+from alliances.models import Notification, Programme
+from alliances.privacy_scrub import Identity, relabel_admin_log, scrub_everywhere
+from alliances.registry import Registry
 
 ANONYMOUS_DOMAIN = "anonymise.invalid"
 
 
-def anonymous_email(user):
+def anonymous_email(user) -> str:
     return f"anonyme-{user.pk}@{ANONYMOUS_DOMAIN}"
 
 
-def is_anonymised(user):
+def is_anonymised(user) -> bool:
     return user.email == anonymous_email(user)
+
+
+# --- The extension point ---------------------------------------------------------------------
+
+
+@dataclass
+class Anonymisation:
+    """What every contributor is given to anonymise one person."""
+
+    user: Any  # the account, already closed when the apps' contributors run (same pk)
+    by: Any  # the coordinator or superuser doing it
+    identity: Identity  # the person's address, names and phone as written in other rows
+    full_name: str  # as it was before the anonymisation (« Camille Zébulonne »), "" without one
+
+
+class PrivacyContributor:
+    """One app's part of a person's data: the models it covers, their export, their anonymisation.
+
+    ``models`` are the labels (``"networks.Participant"``) of the models it exports or anonymises;
+    ``person_models`` those that stand for a person as the user model does (a model linked to
+    one holds personal data, see the system check); ``exempt`` maps a label to the reason its
+    personal-looking fields are no one's personal data, or are kept on purpose. ``positions``
+    place the contributor's export sections among everyone's (the export's keys keep the order
+    of its first version; a new section takes a number after the others).
+    """
+
+    key: str = ""
+    order: int = 100
+    models: tuple[str, ...] = ()
+    person_models: tuple[str, ...] = ()
+    exempt: Mapping[str, str] = {}
+    positions: Mapping[str, int] = {}
+
+    def covers(self, model: type[models.Model]) -> bool:
+        return model._meta.label_lower in {label.lower() for label in self.models}
+
+    def export(self, user) -> dict[str, Any]:
+        """This app's sections of the person's export (their own rows only, JSON-ready)."""
+        return {}
+
+    def anonymise(self, anonymisation: Anonymisation) -> list[models.Model | QuerySet]:
+        """Close, blank or delete this app's rows of the person; keep the rows aggregates count.
+
+        Returns the person's own objects (instances, or querysets read only after every text
+        has been scrubbed) whose admin-log entries get their new label and lose the person's
+        names (see :func:`alliances.privacy_scrub.relabel_admin_log`).
+        """
+        return []
+
+    def editions(self, user) -> Q | None:
+        """Which editions (``Programme`` rows) the person takes part in through this app's models."""
+        return None
+
+
+privacy_registry: Registry[PrivacyContributor] = Registry("privacy")
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -73,18 +118,19 @@ def is_anonymised(user):
 # Values read as the person sees them in the platform: a choice is its label in the
 # active language, with its stored code beside it (``"rsvp": "confirmé", "rsvp_code":
 # "confirmed"``); times are local (Europe/Paris, ISO 8601 with the offset), dates ISO.
-# The keys are those of the first version of the export; new sections are added after.
+
+LATE = 10_000  # the position of a section its contributor did not place
 
 
-def _local(moment):
+def export_time(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _day(date):
+def export_day(date) -> str | None:
     return date.isoformat() if date else None
 
 
-def _choice(instance, field_name, key=None):
+def export_choice(instance: models.Model, field_name: str, key: str | None = None) -> dict[str, Any]:
     """``{key: label, key_code: code}`` for a field with choices (label in the active language)."""
     key = key or field_name
     code = getattr(instance, field_name)
@@ -92,262 +138,31 @@ def _choice(instance, field_name, key=None):
     return {key: str(label) if label is not None else code, f"{key}_code": code}
 
 
-def user_data_export(user):
-    """Everything the platform holds about ``user`` (and nobody else), JSON-ready."""
-    participations = Participant.objects.filter(user=user).select_related(
-        "enrolment__network", "enrolment__programme", "binome__enrolment__network"
-    )
-    registrations = Registration.objects.filter(participant__user=user).select_related("session__programme")
-    votes = TopicVote.objects.filter(participant__user=user).select_related("proposal__session")
-    proposals = TopicProposal.objects.filter(proposed_by__user=user).select_related("session")
-    responses = (
-        Response.objects.filter(participant__user=user)
-        .select_related("questionnaire__programme")
-        .prefetch_related("answers__question")
-    )
-    seats = CommitteeMember.objects.filter(user=user).select_related("committee__programme", "organisation")
-    attendances = MeetingAttendance.objects.filter(member__user=user).select_related(
-        "meeting__committee__programme", "member__organisation"
-    )
-    actions = RoadmapAction.objects.filter(owner__user=user).select_related(
-        "roadmap__enrolment__network", "roadmap__enrolment__programme"
-    )
-    notifications = Notification.objects.filter(recipient=user).select_related("programme")
-    feed = CalendarFeed.objects.filter(user=user).first()
-    return {
-        "exported_at": _local(timezone.now()),
-        "account": {
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "phone": user.phone,
-            "date_joined": _local(user.date_joined),
-            "last_login": _local(user.last_login),
-            "invited_at": _local(user.invited_at),
-            "invitation_accepted_at": _local(user.invitation_accepted_at),
-            "deletion_requested_at": _local(user.deletion_requested_at),
-            "notify_session_reminders": user.notify_session_reminders,
-            "notify_meeting_reminders": user.notify_meeting_reminders,
-            "notify_questionnaires": user.notify_questionnaires,
-            "notify_announcements": user.notify_announcements,
-        },
-        "participations": [
-            {
-                "edition": p.enrolment.programme.name,
-                "network": p.enrolment.network.name,
-                "job_title": p.job_title,
-                "binome": str(p.binome) if p.binome_id else None,
-                "listed_in_directory": p.listed_in_directory,
-                "joined_at": _local(p.joined_at),
-            }
-            for p in participations
-        ],
-        "registrations": [
-            {
-                "edition": r.session.programme.name,
-                "session": str(r.session),
-                "starts_at": _local(r.session.starts_at),
-                **_choice(r, "rsvp"),
-                "rsvp_comment": r.rsvp_comment,
-                "responded_at": _local(r.responded_at),
-                **_choice(r, "attendance"),
-            }
-            for r in registrations
-        ],
-        "topic_proposals": [
-            {
-                "session": str(p.session),
-                "title": p.title,
-                "description": p.description,
-                "created_at": _local(p.created_at),
-            }
-            for p in proposals
-        ],
-        "votes": [
-            {"session": str(v.proposal.session), "proposal": v.proposal.title, "voted_at": _local(v.voted_at)}
-            for v in votes
-        ],
-        "responses": [
-            {
-                "edition": r.questionnaire.programme.name,
-                "questionnaire": r.questionnaire.title,
-                **_choice(r.questionnaire, "kind", "questionnaire_kind"),
-                "submitted_at": _local(r.submitted_at),
-                "updated_at": _local(r.updated_at),
-                "answers": [
-                    {"question": a.question.text, "value": a.value, "text": a.text, "selected": a.selected}
-                    for a in r.answers.all()
-                ],
-            }
-            for r in responses
-        ],
-        "committee_seats": [
-            {
-                "edition": s.committee.programme.name,
-                "committee": s.committee.name,
-                **_choice(s.committee, "kind", "committee_kind"),
-                "organisation": s.organisation.name if s.organisation_id else None,
-                "person_name": s.person_name,
-                "role": s.role,
-            }
-            for s in seats
-        ],
-        "notifications": [
-            {
-                "kind": kind_label(n.kind),
-                "kind_code": n.kind,
-                "edition": n.programme.name if n.programme_id else None,
-                **_choice(n, "status"),
-                "created_at": _local(n.created_at),
-                "sent_at": _local(n.sent_at),
-            }
-            for n in notifications
-        ],
-        "calendar_feed": {"created_at": _local(feed.created_at), "regenerated_at": _local(feed.regenerated_at)}
-        if feed
-        else None,
-        "meeting_attendance": [
-            {
-                "edition": a.meeting.committee.programme.name,
-                "committee": a.meeting.committee.name,
-                "meeting": a.meeting.title,
-                "held_on": _day(a.meeting.held_on),
-                "seat": str(a.member),
-                **_choice(a, "status"),
-            }
-            for a in attendances
-        ],
-        "roadmap_actions": [
-            {
-                "edition": a.roadmap.enrolment.programme.name,
-                "network": a.roadmap.enrolment.network.name,
-                "roadmap": str(a.roadmap),
-                "title": a.title,
-                "description": a.description,
-                "due_on": _day(a.due_on),
-                **_choice(a, "status"),
-                "done_on": _day(a.done_on),
-            }
-            for a in actions
-        ],
-        "login_records": _login_records_export(user),
-        "changes": _changes_export(user),
-        "authored": _authored_export(user),
-    }
-
-
-LOGIN_RECORD_LABELS = {
-    "login": gettext_lazy("connexion"),
-    "failed_attempt": gettext_lazy("tentatives échouées"),
-    "failure": gettext_lazy("échec de connexion"),
-}
-
-
-def _login_records_export(user):
-    """The login records (django-axes) of the person's address, oldest first, kept LOGIN_RECORDS_RETENTION_DAYS."""
-    records = []
-    for kind, rows in login_records_of(user.email).items():
-        for row in rows:
-            record = {
-                "kind": str(LOGIN_RECORD_LABELS[kind]),
-                "kind_code": kind,
-                "at": _local(row.attempt_time),
-                "ip_address": row.ip_address,
-                "user_agent": row.user_agent,
-                "path": row.path_info,
-            }
-            if kind == "login":
-                record["logout_at"] = _local(row.logout_time)
-            elif kind == "failed_attempt":
-                record["failures"] = row.failures_since_start
-            records.append(record)
-    return sorted(records, key=lambda record: record["at"])
-
-
-def _changes_export(user):
-    """The changes the person made to recorded objects (django-simple-history), oldest first.
-
-    Which object (its type and id), when, and which fields changed — not the values:
-    a change made by a coordinator is to somebody else's data, which stays theirs.
-    """
-    changes = []
-    for model in django_apps.get_models():
-        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
-        if manager_name is None:
-            continue
-        for record in getattr(model, manager_name).filter(history_user=user).order_by("history_date", "pk"):
-            fields = []
-            previous = record.prev_record if record.history_type == "~" else None
-            if previous is not None:
-                fields = sorted(
-                    str(model._meta.get_field(change.field).verbose_name)
-                    for change in record.diff_against(previous).changes
-                )
-            changes.append(
-                {
-                    "object_type": str(model._meta.verbose_name),
-                    "object_type_code": model._meta.label_lower,
-                    "object_id": getattr(record, model._meta.pk.attname),
-                    **_choice(record, "history_type", "change"),
-                    "at": _local(record.history_date),
-                    "reason": record.history_change_reason or "",
-                    "fields": fields,
-                }
-            )
-    return sorted(changes, key=lambda change: change["at"])
-
-
-def _authored_export(user):
-    """What the person wrote as a coordinator: follow-ups, field visits, announcements."""
-    follow_ups = FollowUp.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")
-    visits = FieldVisit.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")
-    announcements = Announcement.objects.filter(author=user).select_related("programme")
-    return {
-        "follow_ups": [
-            {
-                "edition": f.enrolment.programme.name,
-                "network": f.enrolment.network.name,
-                "held_on": _day(f.held_on),
-                **_choice(f, "kind"),
-                "private_notes": f.private_notes,
-                "shared_summary": f.shared_summary,
-            }
-            for f in follow_ups.order_by("held_on", "pk")
-        ],
-        "field_visits": [
-            {
-                "edition": v.enrolment.programme.name,
-                "network": v.enrolment.network.name,
-                "visited_on": _day(v.visited_on),
-                "place": v.place,
-                "private_notes": v.private_notes,
-                "shared_summary": v.shared_summary,
-            }
-            for v in visits.order_by("visited_on", "pk")
-        ],
-        "announcements": [
-            {
-                "edition": a.programme.name,
-                "title": a.title,
-                "body": a.body,
-                "published_at": _local(a.published_at),
-            }
-            for a in announcements.order_by("published_at", "pk")
-        ],
-    }
+def user_data_export(user) -> dict[str, Any]:
+    """Everything the platform holds about ``user`` (and nobody else), JSON-ready: every contributor's sections."""
+    sections: dict[str, Any] = {}
+    positions: dict[str, int] = {}
+    for contributor in privacy_registry.all():
+        for key, value in contributor.export(user).items():
+            if key in sections:
+                raise ImproperlyConfigured(f"Two privacy contributors export a section named {key!r}.")
+            sections[key] = value
+            positions[key] = contributor.positions.get(key, LATE)
+    return dict(sorted(sections.items(), key=lambda item: positions[item[0]]))
 
 
 # --- Deletion request ------------------------------------------------------------------------
 
 
-def editions_of(user):
-    """The editions the person takes part in, as a participant or a committee member."""
-    return Programme.objects.filter(
-        Q(enrolments__participants__user=user) | Q(committees__members__user=user)
-    ).distinct()
+def editions_of(user) -> QuerySet:
+    """The editions the person takes part in (as a participant, a committee member…: each app says)."""
+    conditions = [q for q in (contributor.editions(user) for contributor in privacy_registry.all()) if q is not None]
+    if not conditions:
+        return Programme.objects.none()
+    return Programme.objects.filter(reduce(operator.or_, conditions)).distinct()
 
 
-def deletion_request_record(user, *, request=None):
+def deletion_request_record(user, *, request=None) -> list[str]:
     """Record the request (once) and email the coordinators of the person's editions.
 
     Without an edition (or coordinators), the superusers are told instead.
@@ -381,6 +196,152 @@ def deletion_request_record(user, *, request=None):
 # --- Anonymisation ---------------------------------------------------------------------------
 
 
+@transaction.atomic
+def user_anonymise(*, user, by):
+    """Close ``user``'s account and remove their personal data from every table, keeping the aggregates.
+
+    ``by`` is the coordinator or superuser doing it (recorded in the admin log).
+    Each contributor anonymises its rows (the core first: the account is closed before the
+    apps' rows are read); then every mention of the person's address or name in any other row
+    is replaced (labels in the admin log, the change history, the email log, other people's
+    notes), and the admin log of the person's own objects is relabelled.
+    """
+    anonymisation = Anonymisation(
+        user=user,
+        by=by,
+        identity=Identity(
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            phone=user.phone,
+            anonymous_address=anonymous_email(user),
+            anonymous_name=_("Personne anonymisée"),
+        ),
+        full_name=user.get_full_name().strip(),
+    )
+    own_objects = [contributor.anonymise(anonymisation) for contributor in privacy_registry.all()]
+
+    # Every other mention, in any table: then the admin log of the person's own objects, relabelled.
+    scrub_everywhere(anonymisation.identity)
+    relabel_admin_log(
+        anonymisation.identity, (obj for group in own_objects for source in group for obj in _each(source))
+    )
+
+    LogEntry.objects.log_actions(
+        user_id=by.pk,
+        queryset=[user],
+        action_flag=2,  # CHANGE
+        change_message=json.dumps([{"changed": {"fields": ["anonymisation"]}}]),
+        single_object=True,
+    )
+    return user
+
+
+def _each(source: models.Model | QuerySet) -> Iterable[models.Model]:
+    return [source] if isinstance(source, models.Model) else source
+
+
+# --- The core's own contribution: the account and what the core records about it ---------------
+
+LOGIN_RECORD_LABELS = {
+    "login": gettext_lazy("connexion"),
+    "failed_attempt": gettext_lazy("tentatives échouées"),
+    "failure": gettext_lazy("échec de connexion"),
+}
+
+
+def _history_models() -> set[type[models.Model]]:
+    """The change-history models of django-simple-history (one per recorded model)."""
+    found = set()
+    for model in django_apps.get_models():
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+        if manager_name is not None:
+            found.add(getattr(model, manager_name).model)
+    return found
+
+
+@privacy_registry.register
+class AccountPrivacy(PrivacyContributor):
+    """The account, its notifications, login records and sessions, the change history, the admin log."""
+
+    key = "account"
+    order = 0
+    models = ("alliances.User", "alliances.Notification", "alliances.Programme")
+    exempt = {
+        "alliances.Relance": "who sent a reminder: the coordinator's work record, kept; its text is scrubbed "
+        "with every table's",
+    }
+    positions = {"exported_at": 0, "account": 10, "notifications": 80, "login_records": 130, "changes": 140}
+
+    def covers(self, model):
+        # The change history of every recorded model: the person's changes are exported, its text scrubbed.
+        return super().covers(model) or model in _history_models()
+
+    def export(self, user):
+        notifications = Notification.objects.filter(recipient=user).select_related("programme")
+        return {
+            "exported_at": export_time(timezone.now()),
+            "account": {
+                "email": user.email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "phone": user.phone,
+                "date_joined": export_time(user.date_joined),
+                "last_login": export_time(user.last_login),
+                "invited_at": export_time(user.invited_at),
+                "invitation_accepted_at": export_time(user.invitation_accepted_at),
+                "deletion_requested_at": export_time(user.deletion_requested_at),
+                "notify_session_reminders": user.notify_session_reminders,
+                "notify_meeting_reminders": user.notify_meeting_reminders,
+                "notify_questionnaires": user.notify_questionnaires,
+                "notify_announcements": user.notify_announcements,
+            },
+            "notifications": [
+                {
+                    "kind": kind_label(n.kind),
+                    "kind_code": n.kind,
+                    "edition": n.programme.name if n.programme_id else None,
+                    **export_choice(n, "status"),
+                    "created_at": export_time(n.created_at),
+                    "sent_at": export_time(n.sent_at),
+                }
+                for n in notifications
+            ],
+            "login_records": _login_records_export(user),
+            "changes": _changes_export(user),
+        }
+
+    def anonymise(self, anonymisation):
+        """The account: closed, no way to log in, no personal field left; its sessions and login records gone."""
+        user = anonymisation.user
+        old_email = user.email
+        user.email = anonymous_email(user)
+        user.first_name = ""
+        user.last_name = ""
+        user.phone = ""
+        user.is_active = False
+        user.is_staff = False
+        user.is_superuser = False
+        user.invited_at = None
+        user.invitation_accepted_at = None
+        user.notify_session_reminders = False
+        user.notify_meeting_reminders = False
+        user.notify_questionnaires = False
+        user.notify_announcements = False
+        if user.deletion_requested_at is None:
+            user.deletion_requested_at = timezone.now()
+        user.set_unusable_password()
+        user.save()
+        user.groups.clear()
+        user.user_permissions.clear()
+        user.programmes_coordinated.clear()
+        _end_login_sessions(user)
+        # Who logged in from where, with which browser: no aggregate needs it.
+        login_records_delete(old_email)
+        Notification.objects.filter(recipient=user).update(last_error="")
+        return [user]
+
+
 def _end_login_sessions(user):
     """Delete every session row of the person, expired ones included: each holds their user id.
 
@@ -394,372 +355,55 @@ def _end_login_sessions(user):
     LoginSession.objects.filter(session_key__in=ended).delete()
 
 
-class _Identity:
-    """The ways a person's identity is written in other rows, and what replaces each.
-
-    ``strong`` patterns (the address, the full name in either order, with or
-    without its accents, the phone number) are replaced wherever they appear, in
-    every text column of every table: they name this person and nobody else.
-    ``weak`` ones (the first name, the last name alone) are replaced only in rows
-    about the person (their binôme's name, the admin log of their objects):
-    elsewhere « Martin » may be a colleague or a town, and replacing it would
-    damage somebody else's data.
-
-    Names are matched as whole words and addresses as whole addresses, ignoring
-    case: ``ann@example.org`` is not replaced inside ``joann@example.org``, nor
-    « Pierre Martin » inside « Jean-Pierre Martin ». Text
-    that holds JSON written with ``ensure_ascii`` (the admin log's change messages)
-    writes « é » as ``\\u00e9``: each pattern is also matched in that form.
-    """
-
-    def __init__(self, *, email, first_name, last_name, phone, anonymous_address, anonymous_name):
-        first_name, last_name = first_name.strip(), last_name.strip()
-        names = set()
-        if first_name and last_name:
-            for first, last in {(first_name, last_name), (_unaccented(first_name), _unaccented(last_name))}:
-                names |= {f"{first} {last}", f"{last} {first}"}
-        self.strong = []  # (needle for the database, regex, replacement)
-        self.weak = []
-        if email.strip():
-            self._add(self.strong, email.strip(), anonymous_address, address=True)
-        for name in sorted(names):
-            self._add(self.strong, name, anonymous_name)
-        if sum(c.isdigit() for c in phone) >= 6:
-            self._add(self.strong, phone.strip(), "")
-        for name in sorted({first_name, last_name, _unaccented(first_name), _unaccented(last_name)} - {""}):
-            self._add(self.weak, name, anonymous_name)
-
-    @staticmethod
-    def _add(patterns, value, replacement, *, address=False):
-        needle = _database_needle(value)
-        for escaped in (False, True):
-            body = "".join(_char_pattern(char, escaped=escaped) for char in " ".join(value.split()))
-            regex = rf"(?<![\w.+-]){body}(?!\.?[\w-])" if address else rf"(?<![\w@-]){body}(?![\w@-])"
-            substitute = json.dumps(replacement)[1:-1] if escaped else replacement
-            patterns.append((needle, re.compile(regex, re.IGNORECASE), substitute))
-
-    def scrub(self, value, *, weak=False):
-        """``value`` with every pattern replaced (strings inside lists and dicts too, for JSON)."""
-        if isinstance(value, str):
-            for _needle, regex, replacement in self.strong + (self.weak if weak else []):
-                value = regex.sub(lambda _match, r=replacement: r, value)
-            return value
-        if isinstance(value, list):
-            return [self.scrub(item, weak=weak) for item in value]
-        if isinstance(value, dict):
-            return {key: self.scrub(item, weak=weak) for key, item in value.items()}
-        return value
-
-
-def _unaccented(text):
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _char_pattern(char, *, escaped):
-    """One character of a pattern: any run of spaces for a space; in JSON's ``\\uXXXX`` form, either case."""
-    if char == " ":
-        return r"\s+"
-    if not escaped or char.isascii():
-        return re.escape(char)
-    forms = {json.dumps(form)[1:-1] for form in (char, char.lower(), char.upper()) if len(form) == 1}
-    return "(?:" + "|".join(re.escape(form) for form in sorted(forms)) + ")"
-
-
-def _database_needle(value):
-    """What the narrowing query looks for: SQLite compares only ASCII letters without case, so the
-    longest ASCII stretch of the value (« bulonne Camille » for « Zébulonne Camille »), found in both
-    the text and its JSON-escaped form; the exact match is then made in Python."""
-    stretches = [part.strip() for part in re.split(r"[^\x00-\x7f]+", value)]
-    longest = max(stretches, key=len)
-    return longest if len(longest) >= 3 else value
-
-
-def _text_fields(model):
-    """The columns of ``model`` that may hold a name or an address."""
-    fields = []
-    for field in model._meta.concrete_fields:
-        if field.is_relation or field.primary_key:
-            continue
-        if isinstance(field, models.CharField | models.TextField | models.JSONField):
-            fields.append(field)
-    return fields
-
-
-# Columns never scrubbed: a password hash cannot hold a name, and the session store is
-# signed (the person's sessions are deleted instead, see _end_login_sessions).
-_SKIPPED_COLUMNS = {("alliances.User", "password"), ("sessions.Session", "session_data")}
-
-
-def _scrub_everywhere(identity):
-    """Replace the person's strong identifiers in every text column of every model of every app.
-
-    One narrowing query per model (``icontains`` on each column and pattern), then
-    the exact replacement in Python, written with ``update()``: no signal, no
-    history row recording the name once more. Generic on purpose: a table added
-    later (an app's, a library's) is reached without anyone remembering it.
-    Returns the number of rows changed per model label.
-    """
-    changed = {}
-    for model in django_apps.get_models():
-        fields = [f for f in _text_fields(model) if (model._meta.label, f.name) not in _SKIPPED_COLUMNS]
-        if not fields or model._meta.proxy or not model._meta.managed:
-            continue
-        lookup = Q()
-        annotations = {}
-        for field in fields:
-            column = field.attname
-            if isinstance(field, models.JSONField):
-                column = f"_scrub_{field.attname}"
-                annotations[column] = Cast(field.attname, models.TextField())
-            for needle in sorted({needle for needle, _regex, _replacement in identity.strong}):
-                lookup |= Q(**{f"{column}__icontains": needle})
-        rows = model._base_manager.annotate(**annotations).filter(lookup).only("pk", *(f.attname for f in fields))
+def _login_records_export(user):
+    """The login records (django-axes) of the person's address, oldest first, kept LOGIN_RECORDS_RETENTION_DAYS."""
+    records = []
+    for kind, rows in login_records_of(user.email).items():
         for row in rows:
-            updates = {}
-            for field in fields:
-                value = getattr(row, field.attname)
-                scrubbed = identity.scrub(value)
-                if isinstance(scrubbed, str) and field.max_length:
-                    scrubbed = scrubbed[: field.max_length]
-                if scrubbed != value:
-                    updates[field.attname] = scrubbed
-            if updates:
-                _update_row(model, row.pk, updates)
-                changed[model._meta.label] = changed.get(model._meta.label, 0) + 1
-    return changed
+            record = {
+                "kind": str(LOGIN_RECORD_LABELS[kind]),
+                "kind_code": kind,
+                "at": export_time(row.attempt_time),
+                "ip_address": row.ip_address,
+                "user_agent": row.user_agent,
+                "path": row.path_info,
+            }
+            if kind == "login":
+                record["logout_at"] = export_time(row.logout_time)
+            elif kind == "failed_attempt":
+                record["failures"] = row.failures_since_start
+            records.append(record)
+    return sorted(records, key=lambda record: record["at"])
 
 
-def _update_row(model, pk, updates):
-    """Write one scrubbed row; a label that now collides with another's unique value gets the row's id."""
-    try:
-        with transaction.atomic():
-            model._base_manager.filter(pk=pk).update(**updates)
-    except IntegrityError:
-        model._base_manager.filter(pk=pk).update(
-            **{name: f"{value} ({pk})" if isinstance(value, str) else value for name, value in updates.items()}
-        )
+def _changes_export(user):
+    """The changes the person made to recorded objects (django-simple-history), oldest first.
 
-
-def _relabel_admin_log(identity, objects):
-    """The admin log of the person's own objects: their current (anonymised) label, and no name in the message."""
-    for obj in objects:
-        entries = LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
-        )
-        label = str(obj)[:200]
-        for entry in entries.only("pk", "change_message"):
-            LogEntry.objects.filter(pk=entry.pk).update(
-                object_repr=label, change_message=identity.scrub(entry.change_message, weak=True)
-            )
-
-
-@transaction.atomic
-def user_anonymise(*, user, by):
-    """Close ``user``'s account and remove their personal data from every table, keeping the aggregates.
-
-    ``by`` is the coordinator or superuser doing it (recorded in the admin log).
-    Kept: the participations, RSVPs, attendances, votes and answer values that the
-    edition's figures count, linked to the closed account. Removed: the account's
-    fields, their free text, their committee seat's name, their login records
-    (django-axes), their sessions, their attendance certificates, and every
-    mention of their address or name in any other row: labels in the admin log,
-    the change history, the email log, other people's notes.
+    Which object (its type and id), when, and which fields changed — not the values:
+    a change made by a coordinator is to somebody else's data, which stays theirs.
     """
-    full_name = user.get_full_name().strip()
-    old_email = user.email
-    identity = _Identity(
-        email=old_email,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        phone=user.phone,
-        anonymous_address=anonymous_email(user),
-        anonymous_name=_("Personne anonymisée"),
-    )
-    participant_ids = list(Participant.objects.filter(user=user).values_list("pk", flat=True))
-    response_ids = list(Response.objects.filter(participant_id__in=participant_ids).values_list("pk", flat=True))
-    answer_ids = list(Answer.objects.filter(response_id__in=response_ids).values_list("pk", flat=True))
-    registration_ids = list(
-        Registration.objects.filter(participant_id__in=participant_ids).values_list("pk", flat=True)
-    )
-
-    # The account: closed, no way to log in, no personal field left.
-    user.email = anonymous_email(user)
-    user.first_name = ""
-    user.last_name = ""
-    user.phone = ""
-    user.is_active = False
-    user.is_staff = False
-    user.is_superuser = False
-    user.invited_at = None
-    user.invitation_accepted_at = None
-    user.notify_session_reminders = False
-    user.notify_meeting_reminders = False
-    user.notify_questionnaires = False
-    user.notify_announcements = False
-    if user.deletion_requested_at is None:
-        user.deletion_requested_at = timezone.now()
-    user.set_unusable_password()
-    user.save()
-    user.groups.clear()
-    user.user_permissions.clear()
-    user.programmes_coordinated.clear()
-    _end_login_sessions(user)
-    CalendarFeed.objects.filter(user=user).delete()
-    # Who logged in from where, with which browser: no aggregate needs it.
-    login_records_delete(old_email)
-    _delete_certificates(participant_ids)
-
-    # Participations stay (they count in the edition's figures), without a job title, out of the directory.
-    Participant.objects.filter(pk__in=participant_ids).update(job_title="", listed_in_directory=False)
-    # Free text written by the person; RSVP values, votes and answer values stay for the aggregates.
-    Registration.objects.filter(pk__in=registration_ids).update(rsvp_comment="")
-    Answer.objects.filter(pk__in=answer_ids).update(text="")
-    Notification.objects.filter(recipient=user).update(last_error="")
-    # A binôme's name may be made of its members' first names.
-    binomes = list(Binome.objects.filter(members__in=participant_ids).distinct())
-    for binome in binomes:
-        Binome.objects.filter(pk=binome.pk).update(name=identity.scrub(binome.name, weak=True))
-
-    # Committee seats: unlinked from the account; a seat's person is this person, their name goes.
-    seats = list(CommitteeMember.objects.filter(user=user))
-    for seat in seats:
-        seat.user = None
-        seat.person_name = "" if seat.organisation_id else _("Membre anonymisé")
-        seat.save(update_fields=["user", "person_name"])
-    decision_ids = []
-    if full_name:
-        decisions = Decision.objects.filter(owner__iexact=full_name)
-        decision_ids = list(decisions.values_list("pk", flat=True))
-        decisions.update(owner="")
-
-    # The change history of those rows, scrubbed of the same fields.
-    Registration.history.filter(participant_id__in=participant_ids).update(rsvp_comment="")
-    Answer.history.filter(response_id__in=response_ids).update(text="")
-    if full_name:
-        Decision.history.filter(Q(id__in=decision_ids) | Q(owner__iexact=full_name)).update(owner="")
-
-    # Every other mention, in any table: then the admin log of the person's own objects, relabelled.
-    _scrub_everywhere(identity)
-    _relabel_admin_log(
-        identity,
-        [
-            user,
-            *Participant.objects.filter(pk__in=participant_ids).select_related("user"),
-            *Binome.objects.filter(pk__in=[b.pk for b in binomes]).select_related("enrolment__network"),
-            *CommitteeMember.objects.filter(pk__in=[s.pk for s in seats]).select_related("organisation"),
-        ],
-    )
-
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[user],
-        action_flag=2,  # CHANGE
-        change_message=json.dumps([{"changed": {"fields": ["anonymisation"]}}]),
-        single_object=True,
-    )
-    return user
-
-
-def _delete_certificates(participant_ids):
-    """The person's attendance certificates (PDF documents about them alone): rows now, files once committed."""
-    reports = list(Report.objects.filter(parameters__participant__in=participant_ids))
-    files = [report.file.name for report in reports if report.file]
-    Report.objects.filter(pk__in=[report.pk for report in reports]).delete()
-    if files:
-        storage = Report._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
-
-
-def can_anonymise(request, user):
-    """Superusers, and the coordinators of one of the person's editions (never for staff).
-
-    Anonymising closes the account in every edition: when the person also takes part in an
-    edition this coordinator does not coordinate, only the person's own deletion request lets
-    them act (as they may not change that person's address or password either).
-    """
-    if user.pk == request.user.pk:
-        return False
-    if is_superuser(request):
-        return True
-    if user.is_staff or user.is_superuser:
-        return False
-    ids = sorted(coordinated_programme_ids(request))
-    editions = editions_of(user)
-    if not ids or not editions.filter(pk__in=ids).exists():
-        return False
-    return user.deletion_requested_at is not None or not editions.exclude(pk__in=ids).exists()
-
-
-@admin.action(description=gettext_lazy("Anonymiser (suite à une demande de suppression)"), permissions=["change"])
-def anonymise_users(modeladmin, request, queryset):
-    """Admin action of the users' admin: a confirmation page, then the anonymisation."""
-    targets = [user for user in queryset.order_by("pk") if not is_anonymised(user) and can_anonymise(request, user)]
-    refused = queryset.count() - len(targets)
-    if request.POST.get("confirm") == "yes":
-        for user in targets:
-            user_anonymise(user=user, by=request.user)
-        if targets:
-            modeladmin.message_user(
-                request,
-                ngettext("%(count)d personne anonymisée.", "%(count)d personnes anonymisées.", len(targets))
-                % {"count": len(targets)},
-                messages.SUCCESS,
-            )
-        if refused:
-            modeladmin.message_user(
-                request,
-                ngettext(
-                    "%(count)d personne non anonymisée (déjà anonymisée ou hors de vos éditions).",
-                    "%(count)d personnes non anonymisées (déjà anonymisées ou hors de vos éditions).",
-                    refused,
+    changes = []
+    for model in django_apps.get_models():
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+        if manager_name is None:
+            continue
+        for record in getattr(model, manager_name).filter(history_user=user).order_by("history_date", "pk"):
+            fields = []
+            previous = record.prev_record if record.history_type == "~" else None
+            if previous is not None:
+                fields = sorted(
+                    str(model._meta.get_field(change.field).verbose_name)
+                    for change in record.diff_against(previous).changes
                 )
-                % {"count": refused},
-                messages.WARNING,
+            changes.append(
+                {
+                    "object_type": str(model._meta.verbose_name),
+                    "object_type_code": model._meta.label_lower,
+                    "object_id": getattr(record, model._meta.pk.attname),
+                    **export_choice(record, "history_type", "change"),
+                    "at": export_time(record.history_date),
+                    "reason": record.history_change_reason or "",
+                    "fields": fields,
+                }
             )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Anonymiser des personnes"),
-        "opts": modeladmin.model._meta,
-        "targets": targets,
-        "refused": refused,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "selected_ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-    }
-    return render(request, "privacy/anonymise_confirm.html", context)
-
-
-# --- Views -----------------------------------------------------------------------------------
-
-
-def privacy_policy(request):
-    return render(
-        request, "privacy/policy.html", {"login_records_retention_days": settings.LOGIN_RECORDS_RETENTION_DAYS}
-    )
-
-
-@login_required
-def my_data(request):
-    """« Télécharger mes données »: the person's own data as a JSON attachment."""
-    payload = json.dumps(user_data_export(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    response = HttpResponse(payload, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="mes-donnees-alliances.json"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def deletion_request(request):
-    """A confirmation page; its POST records the request and tells the coordinators."""
-    if request.method == "POST":
-        deletion_request_record(request.user, request=request)
-        messages.success(
-            request,
-            _(
-                "Votre demande de suppression est enregistrée. L'équipe de coordination anonymisera "
-                "vos données et fermera votre compte."
-            ),
-        )
-        return redirect("accounts:profile")
-    return render(request, "privacy/deletion_request.html")
+    return sorted(changes, key=lambda change: change["at"])

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from alliances import privacy
+from alliances import privacy_views
 
 app_name = "privacy"
 
 urlpatterns = [
-    path("confidentialite/", privacy.privacy_policy, name="policy"),
-    path("compte/mes-donnees/", privacy.my_data, name="my_data"),
-    path("compte/suppression/", privacy.deletion_request, name="deletion_request"),
+    path("confidentialite/", privacy_views.privacy_policy, name="policy"),
+    path("compte/mes-donnees/", privacy_views.my_data, name="my_data"),
+    path("compte/suppression/", privacy_views.deletion_request, name="deletion_request"),
 ]
