@@ -26,7 +26,7 @@ from networks.models import Binome, Participant, RoadmapAction
 from sessions.models import CalendarFeed, FollowUp, Registration, TopicVote
 from tests import factories
 from tests.factories import PASSWORD
-from tests.factories_portal import assert_login_redirect
+from tests.factories_community import assert_login_redirect
 
 pytestmark = pytest.mark.django_db
 
