@@ -21,7 +21,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 help:
 	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS) and run the periodic jobs"
 	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff, makemigrations --check, import-linter (layers)"
 	@echo "make lock   recompile requirements/*.txt (pinned, with hashes) from requirements/*.in, upgrading every pin"
 	@echo "make messages  refresh locale/ from the sources (needs GNU gettext), then translate the new English entries"
 
@@ -76,10 +76,12 @@ $(NPM_STAMP): package-lock.json
 test: $(STAMP_TEST) $(NPM_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Layers: the import-linter contracts of pyproject.toml.
 lint: $(STAMP_TEST) data-dir
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache
 
 # The locks: base.txt from base.in, then test.txt from test.in constrained by base.txt (both pin the same versions).
 # One universal resolution (every OS and Python >= 3.11) with the hashes of every file, installed with
