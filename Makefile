@@ -21,7 +21,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 help:
 	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS) and run the periodic jobs"
 	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
-	@echo "make lint   ruff, makemigrations --check, import-linter (layers)"
+	@echo "make lint   ruff, makemigrations --check, import-linter (layers), xenon (complexity), module sizes"
 	@echo "make lock   recompile requirements/*.txt (pinned, with hashes) from requirements/*.in, upgrading every pin"
 	@echo "make messages  refresh locale/ from the sources (needs GNU gettext), then translate the new English entries"
 
@@ -76,12 +76,22 @@ $(NPM_STAMP): package-lock.json
 test: $(STAMP_TEST) $(NPM_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Layers: the import-linter contracts of pyproject.toml.
+# Layers: the import-linter contracts of pyproject.toml. Complexity: no function above cyclomatic complexity 20
+# (radon's rank C stops at 20: xenon --max-absolute C fails on any D, E or F). Sizes: no module above 600 lines,
+# 400 in the notifications package. Migrations are left out of both.
+LINT_PACKAGES := alliances networks sessions governance evaluation
+NOTIFICATIONS := "^alliances/notifications(/|[.]py$$)"
+MODULE_SIZES := find $(LINT_PACKAGES) -name '*.py' ! -path '*/migrations/*' -print0 | xargs -0 wc -l \
+	| awk '$$2 != "total" { limit = $$2 ~ $(NOTIFICATIONS) ? 400 : 600; \
+	if ($$1 > limit) { print $$2 ": " $$1 " lines, above " limit; too_long = 1 } } END { exit too_long }'
 lint: $(STAMP_TEST) data-dir
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/xenon --max-absolute C --exclude '*/migrations/*' $(LINT_PACKAGES)
+	@echo "Module sizes: at most 600 lines, 400 in the notifications package"
+	@$(MODULE_SIZES)
 
 # The locks: base.txt from base.in, then test.txt from test.in constrained by base.txt (both pin the same versions).
 # One universal resolution (every OS and Python >= 3.11) with the hashes of every file, installed with
