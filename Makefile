@@ -21,7 +21,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 help:
 	@echo "make run    install, migrate, load the pilot programme and demo data, serve http://$(RUN_ADDRESS) and run the periodic jobs"
 	@echo "make test   install the test requirements and run pytest (extra options: PYTEST_ARGS=...)"
-	@echo "make lint   ruff, makemigrations --check, import-linter (layers), xenon (complexity), module sizes"
+	@echo "make lint   ruff, makemigrations --check, import-linter (layers), xenon (complexity), module sizes, mypy"
 	@echo "make lock   recompile requirements/*.txt (pinned, with hashes) from requirements/*.in, upgrading every pin"
 	@echo "make messages  refresh locale/ from the sources (needs GNU gettext), then translate the new English entries"
 
@@ -78,7 +78,8 @@ test: $(STAMP_TEST) $(NPM_STAMP)
 
 # Layers: the import-linter contracts of pyproject.toml. Complexity: no function above cyclomatic complexity 20
 # (radon's rank C stops at 20: xenon --max-absolute C fails on any D, E or F). Sizes: no module above 600 lines,
-# 400 in the notifications package. Migrations are left out of both.
+# 400 in the notifications package. Migrations are left out of both. Types: mypy with django-stubs over the files
+# [tool.mypy] lists in pyproject.toml.
 LINT_PACKAGES := alliances networks sessions governance evaluation
 NOTIFICATIONS := "^alliances/notifications(/|[.]py$$)"
 MODULE_SIZES := find $(LINT_PACKAGES) -name '*.py' ! -path '*/migrations/*' -print0 | xargs -0 wc -l \
@@ -92,6 +93,7 @@ lint: $(STAMP_TEST) data-dir
 	$(BIN)/xenon --max-absolute C --exclude '*/migrations/*' $(LINT_PACKAGES)
 	@echo "Module sizes: at most 600 lines, 400 in the notifications package"
 	@$(MODULE_SIZES)
+	$(BIN)/mypy
 
 # The locks: base.txt from base.in, then test.txt from test.in constrained by base.txt (both pin the same versions).
 # One universal resolution (every OS and Python >= 3.11) with the hashes of every file, installed with

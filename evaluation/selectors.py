@@ -8,17 +8,18 @@ one of them without a :class:`~evaluation.models.Response`. The reminders
 e-mails off.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
-from evaluation.models import Response
+from evaluation.models import Questionnaire, Response
+from networks.models import Participant
 
 
-def expected_respondents(questionnaire):
+def expected_respondents(questionnaire: Questionnaire) -> QuerySet[Participant]:
     """The participants the questionnaire expects an answer from."""
     return questionnaire.audience_participants().filter(user__is_active=True)
 
 
-def non_respondents(questionnaire):
+def non_respondents(questionnaire: Questionnaire) -> QuerySet[Participant]:
     """The expected respondents of ``questionnaire`` who have not answered it."""
     answered = Exists(Response.objects.filter(questionnaire=questionnaire, participant=OuterRef("pk")))
     return expected_respondents(questionnaire).exclude(answered)

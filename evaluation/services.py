@@ -3,6 +3,10 @@
 HackSoft style: keyword-only arguments, validation (``full_clean``) before saving, one transaction.
 """
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -10,16 +14,16 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from evaluation.models import Answer, Question, Questionnaire, Response
-from networks.models import Enrolment
+from networks.models import Enrolment, Participant
 
 
-def closed_message(questionnaire):
+def closed_message(questionnaire: Questionnaire) -> str:
     return _("Ce questionnaire est clos depuis le %(date)s : vos réponses ne peuvent plus être modifiées.") % {
         "date": formats.date_format(timezone.localtime(questionnaire.closes_at), "DATETIME_FORMAT"),
     }
 
 
-def not_open_message(questionnaire):
+def not_open_message(questionnaire: Questionnaire) -> str:
     if questionnaire.opens_at is None:
         return _("Ce questionnaire n'est pas encore ouvert.")
     return _("Ce questionnaire ouvre le %(date)s : revenez à cette date pour y répondre.") % {
@@ -27,18 +31,18 @@ def not_open_message(questionnaire):
     }
 
 
-def may_answer(*, questionnaire, participant):
+def may_answer(*, questionnaire: Questionnaire, participant: Participant) -> bool:
     """Whether the questionnaire is meant for this participant: their edition, their audience, published."""
     if participant.enrolment.status != Enrolment.Status.AGREED:
         return False
     return Questionnaire.objects.for_participant(participant).published().filter(pk=questionnaire.pk).exists()
 
 
-def _is_blank(value):
+def _is_blank(value: object) -> bool:
     return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
 
 
-def _answer_for(question, value):
+def _answer_for(question: Question, value: Any) -> Answer:
     """An unsaved Answer holding ``value`` the way the question's kind stores it."""
     answer = Answer(question=question)
     if question.kind == Question.Kind.SCALE:
@@ -52,7 +56,9 @@ def _answer_for(question, value):
     return answer
 
 
-def _locked_response(*, questionnaire, participant, now):
+def _locked_response(
+    *, questionnaire: Questionnaire, participant: Participant, now: dt.datetime
+) -> tuple[Response, bool]:
     """The participant's response, locked for this transaction; created (validated first) if none."""
     lookup = {"questionnaire": questionnaire, "participant": participant}
     response = Response.objects.select_for_update().filter(**lookup).first()
@@ -69,7 +75,13 @@ def _locked_response(*, questionnaire, participant, now):
     return response, True
 
 
-def response_submit(*, questionnaire, participant, answers, now=None):
+def response_submit(
+    *,
+    questionnaire: Questionnaire,
+    participant: Participant,
+    answers: Mapping[int, Any],
+    now: dt.datetime | None = None,
+) -> tuple[Response, bool]:
     """Record (or replace) the participant's answers to an open questionnaire; return ``(response, created)``.
 
     ``answers`` maps a question id to its value: an int from 1 to 5 (scale), a choice (single
@@ -93,8 +105,8 @@ def response_submit(*, questionnaire, participant, answers, now=None):
     unknown = set(answers) - known
     if unknown:
         raise ValidationError(_("Certaines réponses portent sur des questions d'un autre questionnaire."))
-    errors = []
-    new_answers = []
+    errors: list[str] = []
+    new_answers: list[Answer] = []
     for question in questions:
         value = answers.get(question.pk)
         if _is_blank(value):
