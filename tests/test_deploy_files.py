@@ -179,3 +179,47 @@ def test_compose_and_ci_say_what_each_health_url_is_for():
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'get("/healthz") == {"status": "ok", "database": "ok"}' in ci
     assert 'get("/readyz") == {"status": "ok", "database": "ok", "broker": "ok"}' in ci
+
+
+# --- The locks: every package pinned with its hashes, installed with --require-hashes ------------
+
+
+def _locked(name):
+    """``{package: (version, hashes)}`` of a lock under requirements/, read as pip reads it (continuations joined)."""
+    text = (ROOT / "requirements" / name).read_text().replace("\\\n", " ")
+    locked = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split(" --hash=")
+        spec = requirement.split(";", 1)[0].strip()
+        assert "==" in spec, f"{name}: {spec!r} is not pinned"
+        package, version = spec.split("==")
+        locked[package.lower()] = (version, {option.strip() for option in options})
+    return locked
+
+
+@pytest.mark.parametrize("name", ["base.txt", "test.txt"])
+def test_locks_pin_every_package_with_its_hashes(name):
+    locked = _locked(name)
+    assert "django" in locked and "weasyprint" in locked
+    for package, (_version, hashes) in locked.items():
+        assert hashes and all(h.startswith("sha256:") for h in hashes), f"{name}: {package} has no hash"
+
+
+def test_the_test_lock_agrees_with_the_base_lock():
+    base, test = _locked("base.txt"), _locked("test.txt")
+    assert set(base) <= set(test)
+    for package, (version, _hashes) in base.items():
+        assert test[package][0] == version, package
+    for tool in ("import-linter", "mypy", "django-stubs", "xenon", "radon", "uv"):
+        assert tool in test, tool
+
+
+def test_every_install_requires_the_hashes():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes -r requirements/base.txt" in dockerfile
+    makefile = (ROOT / "Makefile").read_text()
+    assert "install --require-hashes -r requirements/base.txt" in makefile
+    assert "install --require-hashes -r requirements/test.txt" in makefile
