@@ -17,9 +17,10 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Requirements first, so that code changes do not reinstall them.
+# Requirements first, so that code changes do not reinstall them. The lock pins every package with its hashes
+# (make lock): pip refuses anything else.
 COPY requirements/ requirements/
-RUN pip install -r requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 
 COPY . .
 

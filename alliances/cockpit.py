@@ -13,19 +13,29 @@ number of editions: it fetches what it shows for the whole edition at once (one
 query per model, aggregates in the database), never per row.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from alliances.models import Notification, Phase, Step
+from alliances.models import Notification, Phase, Programme, Step
 from alliances.registry import Registry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-class Panel:
+#: What a panel's :meth:`Panel.get_data` returns and its :meth:`Panel.alerts` and template read.
+D = TypeVar("D")
+
+
+class Panel(Generic[D]):
     """One section of the cockpit.
 
     ``key``: unique, the section's HTML id; ``order``: panels are shown by increasing
@@ -33,16 +43,16 @@ class Panel:
     object) and ``data`` (what :meth:`get_data` returned).
     """
 
-    key = ""
-    title = ""
-    template = ""
-    order = 100
+    key: str = ""
+    title: StrOrPromise = ""
+    template: str = ""
+    order: int = 100
 
-    def get_data(self, programme, *, request, today, now):
+    def get_data(self, programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime) -> D | None:
         """What the template shows, or ``None`` to leave the panel out (nothing to say)."""
         raise NotImplementedError
 
-    def alerts(self, data):
+    def alerts(self, data: D) -> list[Alert]:
         """What needs doing, from ``data`` (no query): :class:`Alert` items for the top of the page."""
         return []
 
@@ -56,43 +66,48 @@ class Alert:
     level: str = "warning"  # a Bootstrap colour: warning, danger, info
 
 
-registry: Registry[Panel] = Registry("cockpit")
+registry: Registry[Panel[Any]] = Registry("cockpit")
+
+P = TypeVar("P", bound="Panel[Any]")
 
 
-def register(panel_class):
+def register(panel_class: type[P]) -> type[P]:
     """Class decorator: add a :class:`Panel` to every edition's cockpit."""
     if not panel_class.key or not panel_class.template:
         raise ValueError(f"{panel_class.__name__} needs a key and a template.")
     return registry.register(panel_class)
 
 
-def panels() -> list[Panel]:
+def panels() -> list[Panel[Any]]:
     """Every registered panel by order, after importing each installed app's ``cockpit`` module once."""
     return registry.all()
 
 
 @dataclass
 class RenderedPanel:
-    panel: Panel
+    panel: Panel[Any]
     data: object
 
     @property
-    def key(self):
+    def key(self) -> str:
         return self.panel.key
 
     @property
-    def title(self):
+    def title(self) -> StrOrPromise:
         return self.panel.title
 
     @property
-    def template(self):
+    def template(self) -> str:
         return self.panel.template
 
 
-def build(programme, *, request, today, now):
+def build(
+    programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime
+) -> tuple[list[RenderedPanel], list[Alert]]:
     """``(panels, alerts)``: the panels of ``programme``'s cockpit that have something to show, in
     order, and what they say needs doing (danger first)."""
-    rendered, alerts = [], []
+    rendered: list[RenderedPanel] = []
+    alerts: list[Alert] = []
     for panel in panels():
         data = panel.get_data(programme, request=request, today=today, now=now)
         if data is not None:
@@ -105,8 +120,14 @@ def build(programme, *, request, today, now):
 # --- The core's own panels ------------------------------------------------------------------
 
 
+class PhasesData(TypedDict):
+    current: Phase | None
+    phases: list[Phase]
+    late_steps: list[Step]
+
+
 @register
-class PhasePanel(Panel):
+class PhasePanel(Panel[PhasesData]):
     """The current phase and every phase's steps, late steps first: two queries."""
 
     key = "phases"
@@ -114,14 +135,14 @@ class PhasePanel(Panel):
     template = "cockpit/_phases.html"
     order = 10
 
-    def get_data(self, programme, *, request, today, now):
+    def get_data(self, programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime) -> PhasesData:
         phases = list(
             Phase.objects.filter(programme=programme)
             .order_by("number")
             .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("letter")))
         )
         current = programme.current_phase(today, phases=phases)
-        late = []
+        late: list[Step] = []
         for phase in phases:
             for step in phase.steps.all():
                 step.phase = phase  # already loaded: no query per step
@@ -131,7 +152,7 @@ class PhasePanel(Panel):
         late.sort(key=lambda step: (step.due_on, step.phase.number, step.letter))
         return {"current": current, "phases": phases, "late_steps": late}
 
-    def alerts(self, data):
+    def alerts(self, data: PhasesData) -> list[Alert]:
         late = len(data["late_steps"])
         if not late:
             return []
@@ -140,8 +161,17 @@ class PhasePanel(Panel):
         ]
 
 
+class EmailCounts(TypedDict):
+    failed: int
+    waiting: int  # pending or being sent
+    sent_week: int  # in the last seven days
+    failed_url: str  # the e-mail log, filtered
+    waiting_url: str
+    log_url: str
+
+
 @register
-class EmailPanel(Panel):
+class EmailPanel(Panel[EmailCounts]):
     """E-mails of the edition that failed or are waiting, linked to the filtered e-mail log: one query."""
 
     key = "emails"
@@ -149,19 +179,23 @@ class EmailPanel(Panel):
     template = "cockpit/_emails.html"
     order = 90
 
-    def get_data(self, programme, *, request, today, now):
+    def get_data(self, programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime) -> EmailCounts:
         counts = Notification.objects.filter(programme=programme).aggregate(
             failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
             waiting=Count("pk", filter=Q(status__in=[Notification.Status.PENDING, Notification.Status.SENDING])),
             sent_week=Count("pk", filter=Q(status=Notification.Status.SENT, sent_at__gte=now - dt.timedelta(days=7))),
         )
-        log = reverse("admin:alliances_notification_changelist")
-        counts["failed_url"] = f"{log}?programme__id__exact={programme.pk}&status__exact={Notification.Status.FAILED}"
-        counts["waiting_url"] = f"{log}?programme__id__exact={programme.pk}&status__exact={Notification.Status.PENDING}"
-        counts["log_url"] = f"{log}?programme__id__exact={programme.pk}"
-        return counts
+        log = f"{reverse('admin:alliances_notification_changelist')}?programme__id__exact={programme.pk}"
+        return {
+            "failed": counts["failed"],
+            "waiting": counts["waiting"],
+            "sent_week": counts["sent_week"],
+            "failed_url": f"{log}&status__exact={Notification.Status.FAILED}",
+            "waiting_url": f"{log}&status__exact={Notification.Status.PENDING}",
+            "log_url": log,
+        }
 
-    def alerts(self, data):
+    def alerts(self, data: EmailCounts) -> list[Alert]:
         failed = data["failed"]
         if not failed:
             return []

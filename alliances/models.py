@@ -349,6 +349,8 @@ class Step(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     due_on = models.DateField(_("échéance"), null=True, blank=True)
     done_on = models.DateField(_("réalisée le"), null=True, blank=True)
+    # Not a field: set by the cockpit's phase panel (alliances/cockpit.py) on the steps it shows.
+    is_late_today: bool
 
     class Meta:
         verbose_name = _("étape")

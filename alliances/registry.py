@@ -15,11 +15,12 @@ decorator (the class is instantiated once) or on an instance. Contributions are 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from django.utils.module_loading import autodiscover_modules
 
 T = TypeVar("T")
+C = TypeVar("C")  # what register() is given: a class or an instance, returned unchanged
 
 
 class Registry(Generic[T]):
@@ -30,9 +31,9 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
         self._discovered = False
 
-    def register(self, contribution: Any) -> Any:
+    def register(self, contribution: C) -> C:
         """Add a contribution (a class, instantiated once, or an instance); returns what it was given."""
-        item = contribution() if isinstance(contribution, type) else contribution
+        item = cast(T, contribution() if isinstance(contribution, type) else contribution)
         key = getattr(item, "key", "")
         if not key:
             raise ValueError(f"{type(item).__name__} needs a non-empty key to join {self.module_name!r}.")

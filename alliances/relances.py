@@ -19,36 +19,46 @@ The core names no app: each app declares the targets of its own subject in a
     class SessionTarget(relances.Target):
         key = "session"
         model = Session
-        def recipients(self, obj): ...   # a queryset of users, with ``network_name``
+        def recipients(self, obj: M) -> QuerySet[User]: ...   # a queryset of users, with ``network_name``
         ...
 
 The cockpit's panels call :func:`latest_for` and include ``cockpit/_relance.html``
 (its contract is at the top of the template).
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances import notifications
-from alliances.models import Notification, Relance
+from alliances.models import Notification, Programme, Relance, User
 from alliances.registry import Registry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: ``Notification.kind`` of a relance's messages (one per recipient, about the relance).
 KIND = "relance"
 #: How the cockpit writes the time of a relance: « 10 h 05 ».
 TIME_FORMAT = r"G \h i"
 
+#: The model of a target's objects.
+M = TypeVar("M", bound=Model)
 
-class Target:
+
+class Target(Generic[M]):
     """What can be relancé: a kind of object whose expected people may not have answered yet.
 
     ``key``: in the URL (``/relances/<key>/<pk>/``) and stored on each relance; ``model``:
@@ -56,39 +66,39 @@ class Target:
     panel that shows them (where the coordinator goes back to).
     """
 
-    key = ""
-    model = None
-    anchor = ""
-    closed_message = _("Cette relance n'est plus possible.")
+    key: str = ""
+    model: type[M]  # required: register() refuses a target without one
+    anchor: str = ""
+    closed_message: StrOrPromise = _("Cette relance n'est plus possible.")
 
-    def queryset(self, programme):
+    def queryset(self, programme: Programme) -> QuerySet[M]:
         """The objects of ``programme`` that may be named in the URL (another edition's: 404)."""
         return self.model._default_manager.filter(programme=programme)
 
-    def recipients(self, obj):
+    def recipients(self, obj: M) -> QuerySet[User]:
         """Who has not answered ``obj`` yet: a queryset of users, each annotated with ``network_name``."""
         raise NotImplementedError
 
-    def is_open(self, obj, *, now):
+    def is_open(self, obj: M, *, now: dt.datetime) -> bool:
         """Whether answering is still possible (a past session, a closed questionnaire: no relance)."""
         raise NotImplementedError
 
-    def default_subject(self, obj):
+    def default_subject(self, obj: M) -> str:
         raise NotImplementedError
 
-    def default_body(self, obj):
+    def default_body(self, obj: M) -> str:
         """The text the preview proposes (the e-mail adds the greeting, the link and the signature)."""
         raise NotImplementedError
 
-    def portal_url(self, obj):
+    def portal_url(self, obj: M) -> str:
         """The path of the portal page where the recipients answer."""
         raise NotImplementedError
 
-    def link_label(self, obj):
+    def link_label(self, obj: M) -> StrOrPromise:
         """The text of the e-mail's link (« Répondre »)."""
         return _("Répondre")
 
-    def lock(self, obj):
+    def lock(self, obj: M) -> None:
         """Serialise the relances of one object (the same-day check, the token check).
 
         ``FOR NO KEY UPDATE`` on PostgreSQL: the answers being written meanwhile (their foreign
@@ -97,26 +107,28 @@ class Target:
         list(self.model._default_manager.filter(pk=obj.pk).select_for_update(no_key=True).values_list("pk"))
 
 
-registry: Registry[Target] = Registry("relances")
+registry: Registry[Target[Any]] = Registry("relances")
+
+T = TypeVar("T", bound="Target[Any]")
 
 
-def register(target_class):
+def register(target_class: type[T]) -> type[T]:
     """Class decorator: make a :class:`Target` known to the cockpit and to the e-mails."""
-    if not target_class.key or target_class.model is None:
+    if not target_class.key or getattr(target_class, "model", None) is None:
         raise ValueError(f"{target_class.__name__} needs a key and a model.")
     return registry.register(target_class)
 
 
-def targets() -> dict[str, Target]:
+def targets() -> dict[str, Target[Any]]:
     """``{key: target}``, after importing each installed app's ``relances`` module once."""
     return {target.key: target for target in registry.all()}
 
 
-def target_for(key: str) -> Target | None:
+def target_for(key: str) -> Target[Any] | None:
     return registry.get(key)
 
 
-def target_of(obj):
+def target_of(obj: Model) -> Target[Any] | None:
     """The target whose model ``obj`` is an instance of, or None."""
     for target in targets().values():
         if isinstance(obj, target.model):
@@ -127,13 +139,13 @@ def target_of(obj):
 # --- Reading --------------------------------------------------------------------------------
 
 
-def _of_model(model):
+def _of_model(model: type[Model]) -> QuerySet[Relance]:
     """Relances of objects of ``model``, by a join on the content type (no lookup, hence no query, of the type)."""
-    meta = model._meta.concrete_model._meta
+    meta = (model._meta.concrete_model or model)._meta
     return Relance.objects.filter(content_type__app_label=meta.app_label, content_type__model=meta.model_name)
 
 
-def latest_for(objects):
+def latest_for(objects: Iterable[Model]) -> dict[Any, Relance]:
     """``{obj.pk: latest relance}`` for objects of one model, in one query (none for no objects)."""
     objects = list(objects)
     if not objects:
@@ -144,13 +156,13 @@ def latest_for(objects):
     return {relance.object_id: relance for relance in rows}
 
 
-def start_of_day(now):
+def start_of_day(now: dt.datetime) -> dt.datetime:
     """Midnight (local time) of ``now``'s day."""
     day = timezone.localdate(now)
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
-def sent_today(obj, *, now=None):
+def sent_today(obj: Model, *, now: dt.datetime | None = None) -> Relance | None:
     """The latest relance of ``obj`` sent on ``now``'s day (local time), or None: one query."""
     now = now or timezone.now()
     return (
@@ -162,13 +174,13 @@ def sent_today(obj, *, now=None):
     )
 
 
-def when(relance):
+def when(relance: Relance) -> tuple[str, str]:
     """``(day, time)`` of a relance in local time, as the pages write them: (« 3 décembre 2026 », « 10 h 05 »)."""
     moment = timezone.localtime(relance.created_at)
     return date_format(moment, "j F Y"), time_format(moment, TIME_FORMAT)
 
 
-def already_sent_message(relance):
+def already_sent_message(relance: Relance) -> str:
     """What a second POST of the same form is told."""
     day, time = when(relance)
     return ngettext(
@@ -178,7 +190,7 @@ def already_sent_message(relance):
     ) % {"day": day, "time": time, "count": relance.recipient_count}
 
 
-def sent_today_message(relance):
+def sent_today_message(relance: Relance) -> str:
     """« Déjà relancé aujourd'hui à 10 h 05 (12 personnes) »."""
     _day, time = when(relance)
     return ngettext(
@@ -195,7 +207,17 @@ NOBODY = "nobody"
 CLOSED = "closed"
 
 
-def relance_send(*, target, obj, subject, body, request_token, created_by, confirmed=False, now=None):
+def relance_send(
+    *,
+    target: Target[Any],
+    obj: Model,
+    subject: str,
+    body: str,
+    request_token: uuid.UUID | str,
+    created_by: User | None,
+    confirmed: bool = False,
+    now: dt.datetime | None = None,
+) -> tuple[Relance, bool]:
     """Record a relance of ``obj`` and a notification per person who has not answered; returns ``(relance, created)``.
 
     ``created`` is False when a relance with this ``request_token`` exists already (the same
@@ -227,7 +249,7 @@ def relance_send(*, target, obj, subject, body, request_token, created_by, confi
         if not user_ids:
             raise ValidationError(_("Tout le monde a répondu : personne à relancer."), code=NOBODY)
         relance = Relance(
-            programme_id=obj.programme_id,
+            programme_id=obj.programme_id,  # type: ignore[attr-defined]  # a target's objects have a programme
             content_type=ContentType.objects.get_for_model(obj),
             object_id=obj.pk,
             target=target.key,

@@ -3,6 +3,9 @@
 May use every other app; nothing but the top layer imports it.
 """
 
+import datetime as dt
+from typing import Self
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -44,16 +47,16 @@ class Competency(models.Model):
         return self.name
 
 
-class QuestionnaireQuerySet(models.QuerySet):
-    def published(self):
+class QuestionnaireQuerySet(models.QuerySet["Questionnaire"]):
+    def published(self) -> Self:
         """Questionnaires with an opening date: without one, a questionnaire is still being prepared."""
         return self.filter(opens_at__isnull=False)
 
-    def open_at(self, now):
+    def open_at(self, now: dt.datetime) -> Self:
         """Open for answers at ``now``: opened, and not closed yet."""
         return self.filter(opens_at__lte=now).filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
 
-    def for_participant(self, participant):
+    def for_participant(self, participant: Participant) -> Self:
         """Questionnaires of the participant's edition whose audience includes them (published or not).
 
         « Les présents à une session » means: marked present at that session. One query (the
@@ -196,7 +199,7 @@ class Questionnaire(models.Model):
     def is_open(self, now=None):
         return self.status(now) == self.Status.OPEN
 
-    def audience_participants(self):
+    def audience_participants(self) -> models.QuerySet[Participant]:
         """Everyone this questionnaire is for: the participants of the edition's networks in accord,
         or, for « les présents à une session », those marked present at that session."""
         participants = Participant.objects.filter(

@@ -106,8 +106,8 @@ def response_submit(
     unknown = set(answers) - known
     if unknown:
         raise ValidationError(_("Certaines réponses portent sur des questions d'un autre questionnaire."))
-    errors = []
-    new_answers = []
+    errors: list[str] = []
+    new_answers: list[Answer] = []
     for question in questions:
         value = answers.get(question.pk)
         if _is_blank(value):

@@ -4,11 +4,20 @@ Every function costs a fixed number of queries, whatever the number of meetings,
 members or decisions: counts are computed by the database, rows are joined.
 """
 
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from governance.models import CommitteeMember, Decision, Meeting, MeetingAttendance
+from alliances.models import User
+from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 OPEN_STATUSES = (Decision.Status.OPEN, Decision.Status.IN_PROGRESS)
 
@@ -17,20 +26,22 @@ FILTER_OPEN = "ouvertes"
 FILTER_OVERDUE = "en-retard"
 
 
-def _count(queryset):
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     """A correlated COUNT(*) subquery: counts of several relations without multiplying the joined rows."""
     # Func, not Count: an aggregate would add a GROUP BY; this is one COUNT over the filtered rows.
     counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def overdue_q(today=None, prefix=""):
+def overdue_q(today: dt.date | None = None, prefix: str = "") -> Q:
     """Decisions still open whose due date has passed."""
     today = today or timezone.localdate()
     return Q(**{f"{prefix}status__in": OPEN_STATUSES, f"{prefix}due_on__lt": today})
 
 
-def committees_overview(committees, *, user, today=None):
+def committees_overview(
+    committees: QuerySet[Committee], *, user: User, today: dt.date | None = None
+) -> QuerySet[Committee]:
     """The committees with what their card shows: meeting counts, next meeting, open and overdue decisions,
     and ``my_seats`` (the user's own seats). Three queries with the pagination's count, for any number."""
     today = today or timezone.localdate()
@@ -56,7 +67,7 @@ def committees_overview(committees, *, user, today=None):
     )
 
 
-def committee_members(committee):
+def committee_members(committee: Committee | int) -> QuerySet[CommitteeMember]:
     """The seats of a committee, organisations first, then named persons."""
     return (
         CommitteeMember.objects.filter(committee=committee)
@@ -65,7 +76,7 @@ def committee_members(committee):
     )
 
 
-def committee_meetings(committee):
+def committee_meetings(committee: Committee) -> QuerySet[Meeting]:
     """The meetings of a committee, latest first, with their attendance and decision counts."""
     attendances = MeetingAttendance.objects.filter(meeting=OuterRef("pk"))
     return (
@@ -80,7 +91,7 @@ def committee_meetings(committee):
     )
 
 
-def meeting_attendance(meeting):
+def meeting_attendance(meeting: Meeting) -> tuple[list[tuple[CommitteeMember, str, StrOrPromise]], dict[str, int]]:
     """Every seat of the meeting's committee with its recorded status ('' when not recorded).
 
     Two queries: the seats, then the meeting's attendance rows. Returns
@@ -89,7 +100,8 @@ def meeting_attendance(meeting):
     """
     statuses = dict(MeetingAttendance.objects.filter(meeting=meeting).order_by().values_list("member_id", "status"))
     labels = dict(MeetingAttendance.Status.choices)
-    rows, totals = [], dict.fromkeys(MeetingAttendance.Status.values, 0)
+    rows: list[tuple[CommitteeMember, str, StrOrPromise]] = []
+    totals = dict.fromkeys(MeetingAttendance.Status.values, 0)
     totals["not_recorded"] = 0
     for member in committee_members(meeting.committee_id):
         status = statuses.get(member.pk, "")
@@ -98,7 +110,9 @@ def meeting_attendance(meeting):
     return rows, totals
 
 
-def committee_decisions(committee, *, status="", search="", today=None):
+def committee_decisions(
+    committee: Committee, *, status: str = "", search: str = "", today: dt.date | None = None
+) -> QuerySet[Decision]:
     """The decisions log of a committee across its meetings, soonest due first (undated last).
 
     ``status`` is a Decision status, ``FILTER_OPEN`` (to start or in progress) or
@@ -119,5 +133,5 @@ def committee_decisions(committee, *, status="", search="", today=None):
     return decisions.order_by(F("due_on").asc(nulls_last=True), "meeting__held_on", "pk")
 
 
-def meeting_decisions(meeting):
+def meeting_decisions(meeting: Meeting) -> QuerySet[Decision]:
     return Decision.objects.filter(meeting=meeting).order_by(F("due_on").asc(nulls_last=True), "pk")

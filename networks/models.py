@@ -52,8 +52,8 @@ class Network(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
-class EnrolmentQuerySet(models.QuerySet):
-    def pilots(self):
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def pilots(self) -> "EnrolmentQuerySet":
         """The pilot networks of an edition are its enrolments in accord."""
         return self.filter(status=Enrolment.Status.AGREED)
 
@@ -169,7 +169,7 @@ class Binome(models.Model):
         return self.members.count() == self.MAX_MEMBERS
 
 
-class ParticipantQuerySet(models.QuerySet):
+class ParticipantQuerySet(models.QuerySet["Participant"]):
     def of_programme(self, programme):
         return self.filter(programme=programme)
 
@@ -210,7 +210,7 @@ class ParticipantQuerySet(models.QuerySet):
                         used.add(obj.binome_slot)
             return super().bulk_create(objs, *args, **kwargs)
 
-    def in_directory(self):
+    def in_directory(self) -> "ParticipantQuerySet":
         """The participants the cohort directory shows: listed, with an activated account (no pending invitee)."""
         return self.filter(activated_accounts("user__"), listed_in_directory=True)
 

@@ -6,12 +6,20 @@ only ever show the participant's own network (or what the cohort chose to share)
 Each one runs a fixed number of queries, whatever the amount of data.
 """
 
-from decimal import Decimal
+from __future__ import annotations
 
-from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
+
+from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from alliances.models import Programme
 from networks.models import Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Associations have 2.5 types of partner on average (Recherches & Solidarités / Le RAMEAU, 2017):
 # the benchmark DESIGN §5 asks us to compare a network's inventory with.
@@ -20,14 +28,22 @@ NATIONAL_AVERAGE_PARTNER_TYPES = Decimal("2.5")
 OPEN_ACTION_STATUSES = (RoadmapAction.Status.TODO, RoadmapAction.Status.IN_PROGRESS)
 
 
-def _terms(search):
+def _terms(search: str | None) -> list[str]:
     return [term for term in (search or "").split() if term]
 
 
 # --- Partnerships ------------------------------------------------------------------
 
 
-def partnerships_filtered(*, enrolment, search="", family="", partner_type="", scale="", status=""):
+def partnerships_filtered(
+    *,
+    enrolment: Enrolment,
+    search: str = "",
+    family: str = "",
+    partner_type: str = "",
+    scale: str = "",
+    status: str = "",
+) -> QuerySet[Partnership]:
     """The inventory of one enrolment, narrowed by the list's search box and filters."""
     queryset = Partnership.objects.filter(enrolment=enrolment)
     for term in _terms(search):
@@ -43,7 +59,14 @@ def partnerships_filtered(*, enrolment, search="", family="", partner_type="", s
     return queryset.order_by("partner_name", "pk")
 
 
-def partnership_summary(*, enrolment):
+class PartnershipSummary(TypedDict):
+    total: int
+    types: int  # distinct partner types
+    benchmark: Decimal  # the national average of partner types
+    families: list[tuple[str, StrOrPromise, int]]  # (value, label, count) per family
+
+
+def partnership_summary(*, enrolment: Enrolment) -> PartnershipSummary:
     """Totals of an inventory in one query: partnerships, distinct partner types, counts per family."""
     families = {f"family_{value}": Count("pk", filter=Q(family=value)) for value in Partnership.Family.values}
     totals = Partnership.objects.filter(enrolment=enrolment).aggregate(
@@ -60,7 +83,7 @@ def partnership_summary(*, enrolment):
 # --- Obstacles ---------------------------------------------------------------------
 
 
-def obstacles_filtered(*, enrolment, search="", category=""):
+def obstacles_filtered(*, enrolment: Enrolment, search: str = "", category: str = "") -> QuerySet[Obstacle]:
     queryset = Obstacle.objects.filter(enrolment=enrolment)
     for term in _terms(search):
         queryset = queryset.filter(description__icontains=term)
@@ -69,25 +92,33 @@ def obstacles_filtered(*, enrolment, search="", category=""):
     return queryset.order_by("-severity", "category", "pk")
 
 
-def obstacle_summary(*, enrolment):
-    return Obstacle.objects.filter(enrolment=enrolment).aggregate(
+class ObstacleSummary(TypedDict):
+    total: int
+    high: int  # of high severity
+
+
+def obstacle_summary(*, enrolment: Enrolment) -> ObstacleSummary:
+    totals = Obstacle.objects.filter(enrolment=enrolment).aggregate(
         total=Count("pk"), high=Count("pk", filter=Q(severity=Obstacle.Severity.HIGH))
     )
+    return {"total": totals["total"], "high": totals["high"]}
 
 
 # --- Roadmap -----------------------------------------------------------------------
 
 
-def _overdue_condition(today):
+def _overdue_condition(today: dt.date) -> Q:
     return Q(due_on__lt=today, status__in=OPEN_ACTION_STATUSES)
 
 
-def roadmap_of(*, enrolment):
+def roadmap_of(*, enrolment: Enrolment) -> Roadmap | None:
     """The enrolment's roadmap if it was started, else None (reading never creates it)."""
     return Roadmap.objects.filter(enrolment=enrolment).first()
 
 
-def roadmap_actions(*, roadmap, search="", status="", today=None):
+def roadmap_actions(
+    *, roadmap: Roadmap, search: str = "", status: str = "", today: dt.date | None = None
+) -> QuerySet[RoadmapAction]:
     """The actions of a roadmap with their owner, each flagged ``is_overdue`` (open and past its due date)."""
     today = today or timezone.localdate()
     queryset = (
@@ -102,7 +133,13 @@ def roadmap_actions(*, roadmap, search="", status="", today=None):
     return queryset.order_by(F("due_on").asc(nulls_last=True), "pk")
 
 
-def action_summary(*, enrolment, today=None):
+class ActionSummary(TypedDict):
+    total: int
+    overdue: int  # open and past their due date
+    statuses: list[tuple[str, StrOrPromise, int]]  # (value, label, count) per status
+
+
+def action_summary(*, enrolment: Enrolment, today: dt.date | None = None) -> ActionSummary:
     """Actions of the enrolment's roadmap counted per status, and the overdue ones, in one query."""
     today = today or timezone.localdate()
     per_status = {value: Count("pk", filter=Q(status=value)) for value in RoadmapAction.Status.values}
@@ -119,7 +156,7 @@ def action_summary(*, enrolment, today=None):
 # --- My network --------------------------------------------------------------------
 
 
-def network_members(*, enrolment):
+def network_members(*, enrolment: Enrolment) -> QuerySet[Participant]:
     """The participants of an enrolment, grouped by binôme (those without one last)."""
     return (
         Participant.objects.filter(enrolment=enrolment)
@@ -131,7 +168,7 @@ def network_members(*, enrolment):
 # --- Cohort (the networks of an edition) ---------------------------------------------
 
 
-def shared_enrolments(*, programme, search=""):
+def shared_enrolments(*, programme: Programme, search: str = "") -> QuerySet[Enrolment]:
     """The pilot networks of an edition that share their inventory, each with the counts of its inventory."""
     families = {
         f"family_{value}": Count("partnerships", filter=Q(partnerships__family=value))
@@ -151,12 +188,13 @@ def shared_enrolments(*, programme, search=""):
     )
 
 
-def cohort_average_partner_types(*, programme):
+def cohort_average_partner_types(*, programme: Programme) -> float | None:
     """Average number of distinct partner types over the sharing networks (None when none share)."""
-    return shared_enrolments(programme=programme).aggregate(average=Avg("partner_types"))["average"]
+    average: float | None = shared_enrolments(programme=programme).aggregate(average=Avg("partner_types"))["average"]
+    return average
 
 
-def shared_enrolment(*, programme, pk):
+def shared_enrolment(*, programme: Programme, pk: int) -> Enrolment | None:
     """One sharing pilot network of the edition, or None (did not share, other edition, not a pilot)."""
     return (
         Enrolment.objects.pilots()
@@ -169,7 +207,7 @@ def shared_enrolment(*, programme, pk):
 # --- Directory ---------------------------------------------------------------------
 
 
-def _directory_match(term, prefix=""):
+def _directory_match(term: str, prefix: str = "") -> Q:
     return (
         Q(**{f"{prefix}user__first_name__icontains": term})
         | Q(**{f"{prefix}user__last_name__icontains": term})
@@ -179,7 +217,7 @@ def _directory_match(term, prefix=""):
     )
 
 
-def directory_enrolments(*, programme, search=""):
+def directory_enrolments(*, programme: Programme, search: str = "") -> QuerySet[Enrolment]:
     """The pilot networks of an edition with their participants listed in the directory.
 
     With a search, a network appears when its name matches or one of its listed participants

@@ -254,7 +254,7 @@ class AnnouncementEmailStatus:
         return self.sent + self.waiting + self.failed
 
 
-def announcement_email_status(announcement, *, now=None):
+def announcement_email_status(announcement: Announcement, *, now: dt.datetime | None = None) -> AnnouncementEmailStatus:
     """Two queries: the rows by status, and the recipients without a row."""
     now = now or timezone.now()
     by_status = {

@@ -1,5 +1,7 @@
 """The deployment files: docker-compose.yml, the Dockerfile and the image's entrypoint."""
 
+import fnmatch
+import json
 import stat
 import subprocess
 from pathlib import Path
@@ -67,28 +69,85 @@ def test_web_waits_for_healthy_services(compose):
         assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
 
 
-def test_dockerfile_builds_the_image_with_the_entrypoint():
+def dockerfile_instructions():
+    """The Dockerfile as Docker reads it: ``(INSTRUCTION, arguments)``, continuations joined, comments dropped."""
     text = (ROOT / "Dockerfile").read_text()
-    assert text.startswith("#") or text.startswith("FROM")
-    assert "FROM python:3.12-slim-bookworm" in text
-    assert "requirements/base.txt" in text
-    assert "libpango-1.0-0" in text
-    assert "collectstatic" in text
-    assert "\nUSER " in text and "\nUSER root" not in text
-    assert 'ENTRYPOINT ["/app/docker/entrypoint.sh"]' in text
-    assert 'CMD ["web"]' in text
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = "\n".join(lines).replace("\\\n", " ")
+    instructions = []
+    for line in joined.splitlines():
+        if line.strip():
+            instruction, _, arguments = line.strip().partition(" ")
+            instructions.append((instruction.upper(), " ".join(arguments.split())))
+    return instructions
 
 
-def test_dockerignore_keeps_local_state_out():
-    ignored = (ROOT / ".dockerignore").read_text().split()
-    for entry in (".git", ".venv", "data", ".env"):
-        assert entry in ignored
+def test_dockerfile_installs_the_lock_before_copying_the_code():
+    instructions = dockerfile_instructions()
+    assert instructions[0] == ("FROM", "python:3.12-slim-bookworm")
+    steps = [f"{instruction} {arguments}" for instruction, arguments in instructions]
+    copy_requirements = steps.index("COPY requirements/ requirements/")
+    install = steps.index("RUN pip install --require-hashes -r requirements/base.txt")
+    copy_code = steps.index("COPY . .")
+    # The lock alone first: a change of code does not reinstall the requirements (the layer is cached).
+    assert copy_requirements < install < copy_code
+    apt = next(step for step in steps if step.startswith("RUN apt-get"))
+    assert "libpango-1.0-0" in apt and "rm -rf /var/lib/apt/lists/*" in apt
+    collectstatic = next(i for i, step in enumerate(steps) if "manage.py collectstatic" in step)
+    assert collectstatic > copy_code
 
 
-def test_entrypoint_is_executable_and_migrates_before_gunicorn():
+def test_image_runs_the_entrypoint_as_an_unprivileged_user():
+    instructions = dockerfile_instructions()
+    users = [arguments for instruction, arguments in instructions if instruction == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    workdir = [arguments for instruction, arguments in instructions if instruction == "WORKDIR"][-1]
+    entrypoint = [json.loads(arguments) for instruction, arguments in instructions if instruction == "ENTRYPOINT"]
+    cmd = [json.loads(arguments) for instruction, arguments in instructions if instruction == "CMD"]
+    # Exec form (a JSON list): the entrypoint is PID 1 and gets docker's signals; it is the repository's script.
+    assert entrypoint == [[f"{workdir}/docker/entrypoint.sh"]]
+    assert (ROOT / Path(entrypoint[0][0]).relative_to(workdir)) == ENTRYPOINT
+    assert cmd == [["web"]]
+
+
+def build_context():
+    """The files `docker build .` sends, by the rules of .dockerignore (its patterns here: names and ``**/``)."""
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()]
+    patterns = [pattern for pattern in patterns if pattern and not pattern.startswith("#")]
+
+    def ignored(relative):
+        parts = relative.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for pattern in patterns:
+            if pattern.startswith("**/"):
+                if any(fnmatch.fnmatch(part, pattern[3:]) for part in parts):
+                    return True
+            elif any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes):
+                return True
+        return False
+
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return {relative for relative in files if not ignored(relative)}, ignored
+
+
+def test_build_context_has_what_the_image_needs_and_no_local_state():
+    context, ignored = build_context()
+    for needed in ("manage.py", "requirements/base.txt", "docker/entrypoint.sh", "alliances/settings.py"):
+        assert needed in context, needed
+    assert not any(relative.startswith(("tests/", ".ci/", "bench/")) for relative in context)
+    for local_state in (".git/config", ".venv/bin/python", "data/db.sqlite3", ".env", ".mypy_cache/x.json"):
+        assert ignored(local_state), local_state
+
+
+def test_entrypoint_is_executable():
+    # That it migrates before gunicorn starts, and never starts it when migrating fails: the tests below run it.
     assert ENTRYPOINT.stat().st_mode & stat.S_IXUSR
-    text = ENTRYPOINT.read_text()
-    assert text.index("python manage.py migrate --noinput") < text.index("exec gunicorn alliances.wsgi:application")
 
 
 # --- The entrypoint run for real, with stub programs recording how they are called --------------
@@ -179,3 +238,47 @@ def test_compose_and_ci_say_what_each_health_url_is_for():
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'get("/healthz") == {"status": "ok", "database": "ok"}' in ci
     assert 'get("/readyz") == {"status": "ok", "database": "ok", "broker": "ok"}' in ci
+
+
+# --- The locks: every package pinned with its hashes, installed with --require-hashes ------------
+
+
+def _locked(name):
+    """``{package: (version, hashes)}`` of a lock under requirements/, read as pip reads it (continuations joined)."""
+    text = (ROOT / "requirements" / name).read_text().replace("\\\n", " ")
+    locked = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, *options = line.split(" --hash=")
+        spec = requirement.split(";", 1)[0].strip()
+        assert "==" in spec, f"{name}: {spec!r} is not pinned"
+        package, version = spec.split("==")
+        locked[package.lower()] = (version, {option.strip() for option in options})
+    return locked
+
+
+@pytest.mark.parametrize("name", ["base.txt", "test.txt"])
+def test_locks_pin_every_package_with_its_hashes(name):
+    locked = _locked(name)
+    assert "django" in locked and "weasyprint" in locked
+    for package, (_version, hashes) in locked.items():
+        assert hashes and all(h.startswith("sha256:") for h in hashes), f"{name}: {package} has no hash"
+
+
+def test_the_test_lock_agrees_with_the_base_lock():
+    base, test = _locked("base.txt"), _locked("test.txt")
+    assert set(base) <= set(test)
+    for package, (version, _hashes) in base.items():
+        assert test[package][0] == version, package
+    for tool in ("import-linter", "mypy", "django-stubs", "xenon", "radon", "uv"):
+        assert tool in test, tool
+
+
+def test_every_install_requires_the_hashes():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes -r requirements/base.txt" in dockerfile
+    makefile = (ROOT / "Makefile").read_text()
+    assert "install --require-hashes -r requirements/base.txt" in makefile
+    assert "install --require-hashes -r requirements/test.txt" in makefile
