@@ -6,11 +6,15 @@ only ever show the participant's own network (or what the cohort chose to share)
 Each one runs a fixed number of queries, whatever the amount of data.
 """
 
+import datetime as dt
 from decimal import Decimal
+from typing import TypedDict
 
-from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q
+from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from alliances.models import Programme
 from networks.models import Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
 
 # Associations have 2.5 types of partner on average (Recherches & Solidarités / Le RAMEAU, 2017):
@@ -20,14 +24,40 @@ NATIONAL_AVERAGE_PARTNER_TYPES = Decimal("2.5")
 OPEN_ACTION_STATUSES = (RoadmapAction.Status.TODO, RoadmapAction.Status.IN_PROGRESS)
 
 
-def _terms(search):
+class PartnershipSummary(TypedDict):
+    total: int
+    types: int  # distinct partner types
+    benchmark: Decimal  # NATIONAL_AVERAGE_PARTNER_TYPES
+    families: list[tuple[str, str | Promise, int]]  # (value, label, count) per family, in the choices' order
+
+
+class ObstacleSummary(TypedDict):
+    total: int
+    high: int  # of high severity
+
+
+class ActionSummary(TypedDict):
+    total: int
+    overdue: int
+    statuses: list[tuple[str, str | Promise, int]]  # (value, label, count) per status, in the choices' order
+
+
+def _terms(search: str | None) -> list[str]:
     return [term for term in (search or "").split() if term]
 
 
 # --- Partnerships ------------------------------------------------------------------
 
 
-def partnerships_filtered(*, enrolment, search="", family="", partner_type="", scale="", status=""):
+def partnerships_filtered(
+    *,
+    enrolment: Enrolment,
+    search: str = "",
+    family: str = "",
+    partner_type: str = "",
+    scale: str = "",
+    status: str = "",
+) -> QuerySet[Partnership]:
     """The inventory of one enrolment, narrowed by the list's search box and filters."""
     queryset = Partnership.objects.filter(enrolment=enrolment)
     for term in _terms(search):
@@ -43,7 +73,7 @@ def partnerships_filtered(*, enrolment, search="", family="", partner_type="", s
     return queryset.order_by("partner_name", "pk")
 
 
-def partnership_summary(*, enrolment):
+def partnership_summary(*, enrolment: Enrolment) -> PartnershipSummary:
     """Totals of an inventory in one query: partnerships, distinct partner types, counts per family."""
     families = {f"family_{value}": Count("pk", filter=Q(family=value)) for value in Partnership.Family.values}
     totals = Partnership.objects.filter(enrolment=enrolment).aggregate(
@@ -60,7 +90,7 @@ def partnership_summary(*, enrolment):
 # --- Obstacles ---------------------------------------------------------------------
 
 
-def obstacles_filtered(*, enrolment, search="", category=""):
+def obstacles_filtered(*, enrolment: Enrolment, search: str = "", category: str = "") -> QuerySet[Obstacle]:
     queryset = Obstacle.objects.filter(enrolment=enrolment)
     for term in _terms(search):
         queryset = queryset.filter(description__icontains=term)
@@ -69,25 +99,28 @@ def obstacles_filtered(*, enrolment, search="", category=""):
     return queryset.order_by("-severity", "category", "pk")
 
 
-def obstacle_summary(*, enrolment):
-    return Obstacle.objects.filter(enrolment=enrolment).aggregate(
+def obstacle_summary(*, enrolment: Enrolment) -> ObstacleSummary:
+    totals = Obstacle.objects.filter(enrolment=enrolment).aggregate(
         total=Count("pk"), high=Count("pk", filter=Q(severity=Obstacle.Severity.HIGH))
     )
+    return {"total": totals["total"], "high": totals["high"]}
 
 
 # --- Roadmap -----------------------------------------------------------------------
 
 
-def _overdue_condition(today):
+def _overdue_condition(today: dt.date) -> Q:
     return Q(due_on__lt=today, status__in=OPEN_ACTION_STATUSES)
 
 
-def roadmap_of(*, enrolment):
+def roadmap_of(*, enrolment: Enrolment) -> Roadmap | None:
     """The enrolment's roadmap if it was started, else None (reading never creates it)."""
     return Roadmap.objects.filter(enrolment=enrolment).first()
 
 
-def roadmap_actions(*, roadmap, search="", status="", today=None):
+def roadmap_actions(
+    *, roadmap: Roadmap, search: str = "", status: str = "", today: dt.date | None = None
+) -> QuerySet[RoadmapAction]:
     """The actions of a roadmap with their owner, each flagged ``is_overdue`` (open and past its due date)."""
     today = today or timezone.localdate()
     queryset = (
@@ -102,7 +135,7 @@ def roadmap_actions(*, roadmap, search="", status="", today=None):
     return queryset.order_by(F("due_on").asc(nulls_last=True), "pk")
 
 
-def action_summary(*, enrolment, today=None):
+def action_summary(*, enrolment: Enrolment, today: dt.date | None = None) -> ActionSummary:
     """Actions of the enrolment's roadmap counted per status, and the overdue ones, in one query."""
     today = today or timezone.localdate()
     per_status = {value: Count("pk", filter=Q(status=value)) for value in RoadmapAction.Status.values}
@@ -119,7 +152,7 @@ def action_summary(*, enrolment, today=None):
 # --- My network --------------------------------------------------------------------
 
 
-def network_members(*, enrolment):
+def network_members(*, enrolment: Enrolment) -> QuerySet[Participant]:
     """The participants of an enrolment, grouped by binôme (those without one last)."""
     return (
         Participant.objects.filter(enrolment=enrolment)
@@ -131,7 +164,7 @@ def network_members(*, enrolment):
 # --- Cohort (the networks of an edition) ---------------------------------------------
 
 
-def shared_enrolments(*, programme, search=""):
+def shared_enrolments(*, programme: Programme, search: str = "") -> QuerySet[Enrolment]:
     """The pilot networks of an edition that share their inventory, each with the counts of its inventory."""
     families = {
         f"family_{value}": Count("partnerships", filter=Q(partnerships__family=value))
@@ -151,12 +184,12 @@ def shared_enrolments(*, programme, search=""):
     )
 
 
-def cohort_average_partner_types(*, programme):
+def cohort_average_partner_types(*, programme: Programme) -> float | None:
     """Average number of distinct partner types over the sharing networks (None when none share)."""
     return shared_enrolments(programme=programme).aggregate(average=Avg("partner_types"))["average"]
 
 
-def shared_enrolment(*, programme, pk):
+def shared_enrolment(*, programme: Programme, pk: int) -> Enrolment | None:
     """One sharing pilot network of the edition, or None (did not share, other edition, not a pilot)."""
     return (
         Enrolment.objects.pilots()
@@ -169,7 +202,7 @@ def shared_enrolment(*, programme, pk):
 # --- Directory ---------------------------------------------------------------------
 
 
-def _directory_match(term, prefix=""):
+def _directory_match(term: str, prefix: str = "") -> Q:
     return (
         Q(**{f"{prefix}user__first_name__icontains": term})
         | Q(**{f"{prefix}user__last_name__icontains": term})
@@ -179,7 +212,7 @@ def _directory_match(term, prefix=""):
     )
 
 
-def directory_enrolments(*, programme, search=""):
+def directory_enrolments(*, programme: Programme, search: str = "") -> QuerySet[Enrolment]:
     """The pilot networks of an edition with their participants listed in the directory.
 
     With a search, a network appears when its name matches or one of its listed participants

@@ -11,15 +11,17 @@ for scoping: they pass objects they fetched within ``request.participant.enrolme
 import logging
 import smtplib
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from alliances.invitations import user_invite
-from alliances.models import Programme, normalise_email
+from alliances.models import Programme, User, normalise_email
 from networks.models import Binome, Enrolment, Obstacle, Participant, Partnership, Roadmap, RoadmapAction
 
 PARTNERSHIP_FIELDS = (
@@ -42,8 +44,10 @@ OBSTACLE_FIELDS = ("category", "description", "severity")
 ROADMAP_FIELDS = ("title", "ambition")
 ROADMAP_ACTION_FIELDS = ("title", "description", "owner", "due_on", "status", "done_on")
 
+M = TypeVar("M", bound=models.Model)
 
-def _assign(instance, allowed, fields):
+
+def _assign(instance: models.Model, allowed: tuple[str, ...], fields: dict[str, Any]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
         raise TypeError(f"{type(instance).__name__} has no editable field(s) {sorted(unknown)}")
@@ -51,7 +55,7 @@ def _assign(instance, allowed, fields):
         setattr(instance, name, value)
 
 
-def _validated_save(instance):
+def _validated_save(instance: M) -> M:
     instance.full_clean()
     instance.save()
     return instance
@@ -65,7 +69,7 @@ logger = logging.getLogger(__name__)
 ACCOUNT_DETAILS = ("first_name", "last_name", "phone")
 
 
-def account_get_or_create(*, email, user=None, **details):
+def account_get_or_create(*, email: str, user: User | None = None, **details: str) -> tuple[User, bool]:
     """The account of ``email`` (already normalised), created with an unusable password when ``user`` is None.
 
     ``user`` is the existing account of that address when the caller looked it up (the CSV import
@@ -90,7 +94,9 @@ def account_get_or_create(*, email, user=None, **details):
     return user, False
 
 
-def participant_create(*, user, enrolment: Enrolment, job_title="", binome: Binome | None = None) -> Participant:
+def participant_create(
+    *, user: User, enrolment: Enrolment, job_title: str = "", binome: Binome | None = None
+) -> Participant:
     """Add ``user`` to ``enrolment`` (and to ``binome``, which takes its free slot with the binôme locked).
 
     ``full_clean()`` gives the French messages of the rules (one participation per edition, a
@@ -121,8 +127,8 @@ def participant_invite(
     last_name: str,
     job_title: str = "",
     binome: Binome | None = None,
-    invited_by=None,
-    request=None,
+    invited_by: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Invitation:
     """Add one person to ``enrolment`` and invite them, in one transaction: the one-step invitation.
 
@@ -173,12 +179,12 @@ def participant_invite(
     return invitation
 
 
-def _lock_edition(programme):
+def _lock_edition(programme: Programme) -> None:
     """Invitations and CSV imports into one edition run one after the other (the edition's row locked)."""
     list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
 
 
-def _already_participates(user, participant):
+def _already_participates(user: User, participant: Participant) -> str:
     person = user.get_full_name() or user.email
     values = {"person": person, "network": participant.enrolment.network}
     if user.invited_at is not None and user.invitation_accepted_at is None:
@@ -193,7 +199,9 @@ def _already_participates(user, participant):
     return _("%(person)s participe déjà à cette édition au titre du réseau %(network)s.") % values
 
 
-def _send_invitation(invitation, *, programme, invited_by, request):
+def _send_invitation(
+    invitation: Invitation, *, programme: Programme, invited_by: User | None, request: HttpRequest | None
+) -> None:
     try:
         user_invite(user=invitation.participant.user, invited_by=invited_by, request=request, programme=programme)
     except (smtplib.SMTPException, OSError):
@@ -206,13 +214,13 @@ def _send_invitation(invitation, *, programme, invited_by, request):
 # --- Partnerships ------------------------------------------------------------------
 
 
-def partnership_create(*, enrolment: Enrolment, **fields) -> Partnership:
+def partnership_create(*, enrolment: Enrolment, **fields: Any) -> Partnership:
     partnership = Partnership(enrolment=enrolment)
     _assign(partnership, PARTNERSHIP_FIELDS, fields)
     return _validated_save(partnership)
 
 
-def partnership_update(*, partnership: Partnership, **fields) -> Partnership:
+def partnership_update(*, partnership: Partnership, **fields: Any) -> Partnership:
     _assign(partnership, PARTNERSHIP_FIELDS, fields)
     return _validated_save(partnership)
 
@@ -224,13 +232,13 @@ def partnership_delete(*, partnership: Partnership) -> None:
 # --- Obstacles ---------------------------------------------------------------------
 
 
-def obstacle_create(*, enrolment: Enrolment, **fields) -> Obstacle:
+def obstacle_create(*, enrolment: Enrolment, **fields: Any) -> Obstacle:
     obstacle = Obstacle(enrolment=enrolment)
     _assign(obstacle, OBSTACLE_FIELDS, fields)
     return _validated_save(obstacle)
 
 
-def obstacle_update(*, obstacle: Obstacle, **fields) -> Obstacle:
+def obstacle_update(*, obstacle: Obstacle, **fields: Any) -> Obstacle:
     _assign(obstacle, OBSTACLE_FIELDS, fields)
     return _validated_save(obstacle)
 
@@ -249,25 +257,25 @@ def roadmap_get_or_create(*, enrolment: Enrolment) -> Roadmap:
     return roadmap
 
 
-def roadmap_update(*, roadmap: Roadmap, **fields) -> Roadmap:
+def roadmap_update(*, roadmap: Roadmap, **fields: Any) -> Roadmap:
     _assign(roadmap, ROADMAP_FIELDS, fields)
     return _validated_save(roadmap)
 
 
-def _complete_done_date(action):
+def _complete_done_date(action: RoadmapAction) -> None:
     # An action marked done without a date was done today; the model refuses a date on an undone action.
     if action.status == RoadmapAction.Status.DONE and action.done_on is None:
         action.done_on = timezone.localdate()
 
 
-def roadmap_action_create(*, roadmap: Roadmap, **fields) -> RoadmapAction:
+def roadmap_action_create(*, roadmap: Roadmap, **fields: Any) -> RoadmapAction:
     action = RoadmapAction(roadmap=roadmap)
     _assign(action, ROADMAP_ACTION_FIELDS, fields)
     _complete_done_date(action)
     return _validated_save(action)
 
 
-def roadmap_action_update(*, action: RoadmapAction, **fields) -> RoadmapAction:
+def roadmap_action_update(*, action: RoadmapAction, **fields: Any) -> RoadmapAction:
     _assign(action, ROADMAP_ACTION_FIELDS, fields)
     _complete_done_date(action)
     return _validated_save(action)
