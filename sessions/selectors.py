@@ -6,7 +6,11 @@ registration at all, or a registration still « invité ». The cockpit, the adm
 registration filter, the relances and the exports all ask here, so they agree.
 """
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+import datetime as dt
+from collections.abc import Iterable
+from typing import TypedDict
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -16,33 +20,42 @@ from sessions.models import Registration, Session
 ANSWERED = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
 
 
-def expected_participants(programme_id):
+class AnswerCounts(TypedDict):
+    """One session's answers among its expected participants (:func:`answer_counts`)."""
+
+    confirmed: int
+    declined: int
+    no_answer: int
+    expected: int
+
+
+def expected_participants(programme_id: int) -> QuerySet[Participant]:
     """Participants of an edition's agreed networks with an active account: who each session expects."""
     return Participant.objects.filter(
         enrolment__programme_id=programme_id, enrolment__status=Enrolment.Status.AGREED, user__is_active=True
     )
 
 
-def answered(session):
+def answered(session: Session) -> Exists:
     """A subquery condition: the participant (``OuterRef("pk")``) has confirmed or declined ``session``."""
     return Exists(Registration.objects.filter(session=session, participant=OuterRef("pk"), rsvp__in=ANSWERED))
 
 
-def non_respondents(session):
+def non_respondents(session: Session) -> QuerySet[Participant]:
     """The expected participants of ``session``'s edition who have neither confirmed nor declined it."""
     return expected_participants(session.programme_id).exclude(answered(session))
 
 
-def answer_counts(sessions):
+def answer_counts(sessions: Iterable[Session]) -> dict[int, AnswerCounts]:
     """``{session.pk: {"confirmed", "declined", "no_answer", "expected"}}`` for sessions of one edition: 2 queries."""
-    sessions = list(sessions)
-    if not sessions:
+    listed = list(sessions)
+    if not listed:
         return {}
-    programme_id = sessions[0].programme_id
+    programme_id = listed[0].programme_id
     expected = expected_participants(programme_id).count()
     rows = (
         Registration.objects.filter(
-            session__in=sessions,
+            session__in=listed,
             participant__in=expected_participants(programme_id),
         )
         .values("session_id")
@@ -51,23 +64,28 @@ def answer_counts(sessions):
             declined=Count("pk", filter=Q(rsvp=Registration.Rsvp.DECLINED)),
         )
     )
-    counts = {s.pk: {"confirmed": 0, "declined": 0, "expected": expected} for s in sessions}
-    for row in rows:
-        counts[row["session_id"]].update(confirmed=row["confirmed"], declined=row["declined"])
-    for values in counts.values():
-        values["no_answer"] = values["expected"] - values["confirmed"] - values["declined"]
+    answers = {row["session_id"]: (row["confirmed"], row["declined"]) for row in rows}
+    counts: dict[int, AnswerCounts] = {}
+    for session in listed:
+        confirmed, declined = answers.get(session.pk, (0, 0))
+        counts[session.pk] = {
+            "confirmed": confirmed,
+            "declined": declined,
+            "expected": expected,
+            "no_answer": expected - confirmed - declined,
+        }
     return counts
 
 
 # --- Past and upcoming ------------------------------------------------------------------------
 
 
-def _ends_at_or_starts_at():
+def _ends_at_or_starts_at() -> Coalesce:
     """When a session is over: its end, or its start when it has no end."""
     return Coalesce("ends_at", "starts_at")
 
 
-def upcoming_sessions(now):
+def upcoming_sessions(now: dt.datetime) -> QuerySet[Session]:
     """Sessions not over at ``now`` (those with no date yet included, last), soonest first.
 
     The ones that ask for an answer: the cockpit, the admin's « sans réponse » filter and the
@@ -80,7 +98,7 @@ def upcoming_sessions(now):
     )
 
 
-def past_sessions(now):
+def past_sessions(now: dt.datetime) -> QuerySet[Session]:
     """Sessions over at ``now``, latest first."""
     return (
         Session.objects.alias(over_at=_ends_at_or_starts_at())

@@ -1,25 +1,29 @@
 """Writes of the sessions app that carry business rules (HackSoft style: keyword-only, full_clean, save)."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances import notifications
+from alliances.models import User
 from alliances.tasks import dispatch_to_workers
-from sessions.models import Announcement, CalendarFeed, Registration, new_calendar_token
+from networks.models import Participant
+from sessions.models import Announcement, CalendarFeed, Registration, Session, new_calendar_token
 from sessions.reminders import announcement_email_status, announcement_queue
 
 RSVP_ANSWERS = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
 
 
-def rsvp_is_open(session, now=None):
+def rsvp_is_open(session: Session, now: dt.datetime | None = None) -> bool:
     """A participant may answer (and change their answer) until the session starts."""
     now = now or timezone.now()
     return session.starts_at is None or now < session.starts_at
 
 
-def registration_respond(*, participant, session, rsvp, comment=""):
+def registration_respond(*, participant: Participant, session: Session, rsvp: str, comment: str = "") -> Registration:
     """Record a participant's answer to a session invitation (confirm or decline, with an optional comment).
 
     A participant of the edition may answer even when no registration row exists
@@ -45,13 +49,13 @@ def registration_respond(*, participant, session, rsvp, comment=""):
     return registration
 
 
-def calendar_feed_get_or_create(*, user):
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
     """The person's calendar feed, created with a fresh secret token on first use."""
     feed, _created = CalendarFeed.objects.get_or_create(user=user)
     return feed
 
 
-def calendar_feed_regenerate(*, user):
+def calendar_feed_regenerate(*, user: User) -> CalendarFeed:
     """Replace the feed's token: the old URL stops working at once (404)."""
     with transaction.atomic():
         feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
@@ -63,7 +67,7 @@ def calendar_feed_regenerate(*, user):
     return feed
 
 
-def announcement_publish_and_send(*, announcement, now=None):
+def announcement_publish_and_send(*, announcement: Announcement, now: dt.datetime | None = None) -> int:
     """« Publier et envoyer maintenant »: publish the announcement (now, if it was dated later) and
     record its e-mail for each person who has not had it, then hand them to the workers.
 
