@@ -12,6 +12,7 @@ from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -68,9 +69,13 @@ class EnrolmentObjectPages:
     form_class: type[forms.ModelForm]
     model: type[models.Model]
     list_url: str
-    add_title = add_submit = add_intro = ""
-    added = changed = deleted = ""
-    delete_detail = ""
+    add_title: str | Promise = ""
+    add_submit: str | Promise = ""
+    add_intro: str | Promise = ""
+    added: str | Promise = ""
+    changed: str | Promise = ""
+    deleted: str | Promise = ""
+    delete_detail: str | Promise = ""
 
     def add_target(self, request):
         """What a new object is created in (the enrolment, or the roadmap)."""
@@ -83,7 +88,7 @@ class EnrolmentObjectPages:
         return {}
 
     def get_object(self, request, pk):
-        return get_for_enrolment(self.model.objects, request.participant.enrolment, pk=pk)
+        return get_for_enrolment(self.model._default_manager, request.participant.enrolment, pk=pk)
 
     def create(self, target, data):
         raise NotImplementedError
