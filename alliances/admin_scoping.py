@@ -43,25 +43,30 @@ What the mixin does with the path:
 Row-level access relies on ``get_queryset``, as Django's admin fetches every
 object through it; ``has_*_permission`` therefore answers per model, cheaply
 (one query per request, cached on the request, whatever the number of calls).
+
+The system checks live in :mod:`alliances.admin_checks`, the refusal of bad query-string
+parameters (``ChoiceListFilter``, the validating changelist, the add form's initial values)
+in :mod:`alliances.admin_parameters`.
 """
 
-import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
-from django.core import checks
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connection, models
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from alliances.admin_checks import check_list_filters, check_programme_scope
+
+# Re-exported: the apps' admins import their list filters' base from here.
+from alliances.admin_parameters import ChoiceListFilter as ChoiceListFilter
+from alliances.admin_parameters import clean_initial_data, validating_changelist
 from alliances.models import Programme
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -141,24 +146,6 @@ def coordinators_queryset(request, queryset=None):
     return queryset.filter(pk__in=coordinating)
 
 
-class ChoiceListFilter(admin.SimpleListFilter):
-    """A ``SimpleListFilter`` that accepts only one of the values it offers (its ``lookups()``).
-
-    Its value comes from the query string, and ``queryset()`` hands it to the ORM as it is
-    (``programme=self.value()``): text where an id is expected, an id past the database's
-    integers or an edition the user does not coordinate would raise there, or filter on
-    something not offered. Refused up front with Django's ``IncorrectLookupParameters``,
-    which the changelist answers as for its own filters: a redirect to the plain list
-    (``?e=1``). The lookups are computed for the sidebar anyway: the check costs no query.
-    """
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        value = self.value()
-        if value is not None and value not in {str(lookup) for lookup, _title in self.lookup_choices}:
-            raise IncorrectLookupParameters(f"{self.parameter_name}={value!r} is not one of the filter's choices.")
-
-
 class EditionRelatedOnlyFieldListFilter(admin.RelatedOnlyFieldListFilter):
     """Django's « related only » filter, its choices labelled with their edition when the related
     model's admin asks for it (``label_with_edition``): « S2 — Mettre en œuvre (Parcours 2026) »
@@ -192,75 +179,6 @@ class EditionAutocompleteJsonView(AutocompleteJsonView):
 def label_autocomplete_results(site):
     """Serve ``site``'s autocomplete with :class:`EditionAutocompleteJsonView` (before its URLs are built)."""
     site.autocomplete_view = lambda request: EditionAutocompleteJsonView.as_view(admin_site=site)(request)
-
-
-class ValidatingChangeListMixin:
-    """Turn the parameter errors Django's changelist lets through into ``IncorrectLookupParameters``.
-
-    Django parses the date hierarchy's ``__year/__month/__day`` with ``int()`` and ``datetime()``
-    and catches only part of what they raise: a year of 20 digits (``OverflowError``) or 9999
-    without a month (``ValueError`` building the end of the year) end in a 500. Every other bad
-    value of a filter is already an ``IncorrectLookupParameters`` there: the admin redirects to
-    the plain list (``?e=1``).
-    """
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except (ValueError, OverflowError) as exc:
-            raise IncorrectLookupParameters(exc) from exc
-
-
-@functools.cache
-def validating_changelist(changelist_class):
-    """``changelist_class`` with :class:`ValidatingChangeListMixin` (one class per original)."""
-    if issubclass(changelist_class, ValidatingChangeListMixin):
-        return changelist_class
-    return type(f"Validating{changelist_class.__name__}", (ValidatingChangeListMixin, changelist_class), {})
-
-
-_INVALID = object()
-
-
-def _initial_value(field, value):
-    """``value`` (text, or a list for a many-to-many) as ``field`` holds it, or ``_INVALID``."""
-    values = value if isinstance(value, list) else [value]
-    base = field.target_field if field.is_relation else field
-    try:
-        converted = [base.to_python(item) for item in values]
-    except (ValidationError, ValueError, TypeError, OverflowError, OSError):
-        # OSError: django-timezone-field (Celery beat's schedules) opens the zone file a name gives,
-        # and a 300-character name is « File name too long ».
-        return _INVALID
-    if isinstance(base, models.IntegerField):
-        low, high = connection.ops.integer_field_range(base.get_internal_type())
-        for number in converted:
-            if number is not None and ((low is not None and number < low) or (high is not None and number > high)):
-                return _INVALID  # the widgets would look it up: an overflow in the database
-    return converted if isinstance(value, list) else converted[0]
-
-
-def clean_initial_data(model, initial):
-    """The add form's initial values taken from the URL (``?programme=3``) that the fields can hold.
-
-    Django hands them to the widgets as text: a select or an autocomplete looks ``abc`` (or a
-    20-digit id) up in the database, a date-time widget calls ``.date()`` on the text — a 500.
-    Each value is converted as its model field would (``to_python()``, an id within the
-    database's integers); one that does not convert is dropped, and the form starts empty there.
-    """
-    cleaned = {}
-    for name, value in initial.items():
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            field = None
-        if field is None or not getattr(field, "concrete", False):
-            cleaned[name] = value  # not a column: the form ignores it, or its own field decides
-            continue
-        converted = _initial_value(field, value)
-        if converted is not _INVALID:
-            cleaned[name] = converted
-    return cleaned
 
 
 def harden_library_admins(site):
@@ -373,58 +291,9 @@ class _ProgrammeScopingBase:
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         return self._label_choices_with_edition(db_field, formfield)
 
-    # --- System checks --------------------------------------------------------------
-
-    def _check_programme_scope(self):
-        name = type(self).__qualname__
-        if self.shared_directory or type(self).scope_queryset is not _ProgrammeScopingBase.scope_queryset:
-            return []
-        path = self.get_programme_path()
-        if not path:
-            return [
-                checks.Error(
-                    f"{name} declares neither programme_path, shared_directory nor its own scope_queryset().",
-                    obj=type(self),
-                    id="alliances.E001",
-                )
-            ]
-        if path == "pk":
-            target = self.model
-        else:
-            try:
-                target = get_fields_from_path(self.model, path)[-1].related_model
-            except (FieldDoesNotExist, AttributeError) as exc:
-                target = exc
-        if target is not Programme:
-            return [
-                checks.Error(
-                    f"{name}.programme_path {path!r} does not lead from {self.model.__name__} to Programme.",
-                    obj=type(self),
-                    id="alliances.E002",
-                )
-            ]
-        return []
-
-    def _check_list_filters(self):
-        unchecked = [
-            entry.__qualname__
-            for entry in getattr(self, "list_filter", ())
-            if isinstance(entry, type)
-            and issubclass(entry, admin.SimpleListFilter)
-            and not issubclass(entry, ChoiceListFilter)
-        ]
-        return [
-            checks.Error(
-                f"{type(self).__qualname__}.list_filter: {name} must derive from ChoiceListFilter, "
-                "so that a value it does not offer is refused instead of reaching the database.",
-                obj=type(self),
-                id="alliances.E003",
-            )
-            for name in unchecked
-        ]
-
     def check(self, **kwargs):
-        return [*super().check(**kwargs), *self._check_programme_scope(), *self._check_list_filters()]
+        own_scope = type(self).scope_queryset is not _ProgrammeScopingBase.scope_queryset
+        return [*super().check(**kwargs), *check_programme_scope(self, own_scope), *check_list_filters(self)]
 
 
 def reaches_several_editions(request):

@@ -263,6 +263,60 @@ def _enrolment_index(programme):
     return index
 
 
+def _row_values(line_cells, columns, width, problems):
+    """The row's values by column key, the full name split; too many cells or no name are problems."""
+    if len(line_cells) > width and any(cell.strip() for cell in line_cells[width:]):
+        problems.append(
+            _("%(found)d valeurs pour %(expected)d colonnes (un séparateur en trop ?).")
+            % {"found": len(line_cells), "expected": width}
+        )
+    values = {key: (line_cells[index].strip() if index < len(line_cells) else "") for index, key in columns.items()}
+    if "full_name" in values:
+        values["first_name"], values["last_name"] = _split_full_name(values.pop("full_name"))
+    if not values.get("last_name"):
+        problems.append(_("nom manquant."))
+    return values
+
+
+def _check_email(values, line, first_line_of_email, problems):
+    """The row's normalised address; missing, invalid or already on an earlier line are problems."""
+    email = normalise_email(values.get("email", ""))
+    if not email:
+        problems.append(_("adresse e-mail manquante."))
+        return email
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems.append(_("adresse e-mail invalide : « %(email)s ».") % {"email": values["email"]})
+        return email
+    if email in first_line_of_email:
+        problems.append(
+            _("adresse e-mail en double dans le fichier (déjà ligne %(line)d).") % {"line": first_line_of_email[email]}
+        )
+    else:
+        first_line_of_email[email] = line
+    return email
+
+
+def _check_network(values, enrolments, problems):
+    """The one enrolment the row's network designates, else None and a problem."""
+    network = values.get("network", "")
+    if not network:
+        problems.append(_("réseau manquant."))
+        return None
+    matches = enrolments.get(_normalise(network), set())
+    if not matches:
+        problems.append(
+            _("réseau inconnu dans cette édition : « %(network)s » (nom ou sigle d'un réseau inscrit).")
+            % {"network": network}
+        )
+        return None
+    if len(matches) > 1:
+        problems.append(_("« %(network)s » désigne plusieurs réseaux : donnez son nom.") % {"network": network})
+        return None
+    return next(iter(matches))
+
+
 def _check_rows(rows_by_line, columns, width, programme, report):
     """Validate every row; return the clean rows (meaningful only when report.ok)."""
     enrolments = _enrolment_index(programme)
@@ -276,59 +330,15 @@ def _check_rows(rows_by_line, columns, width, programme, report):
     clean, first_line_of_email = [], {}
     for line, cells in rows_by_line:
         problems = []
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            problems.append(
-                _("%(found)d valeurs pour %(expected)d colonnes (un séparateur en trop ?).")
-                % {"found": len(cells), "expected": width}
-            )
-        values = {key: (cells[index].strip() if index < len(cells) else "") for index, key in columns.items()}
-        if "full_name" in values:
-            values["first_name"], values["last_name"] = _split_full_name(values.pop("full_name"))
-            if not values["last_name"]:
-                problems.append(_("nom manquant."))
-        elif not values.get("last_name"):
-            problems.append(_("nom manquant."))
-
-        email = normalise_email(values.get("email", ""))
-        if not email:
-            problems.append(_("adresse e-mail manquante."))
-        else:
-            try:
-                validate_email(email)
-            except ValidationError:
-                problems.append(_("adresse e-mail invalide : « %(email)s ».") % {"email": values["email"]})
-            else:
-                if email in first_line_of_email:
-                    problems.append(
-                        _("adresse e-mail en double dans le fichier (déjà ligne %(line)d).")
-                        % {"line": first_line_of_email[email]}
-                    )
-                else:
-                    first_line_of_email[email] = line
-
+        values = _row_values(cells, columns, width, problems)
+        email = _check_email(values, line, first_line_of_email, problems)
         for key, limit in limits.items():
             if len(values.get(key, "")) > limit:
                 problems.append(
                     _("« %(column)s » trop long (%(limit)d caractères au plus).")
                     % {"column": FIELD_LABELS[key], "limit": limit}
                 )
-
-        enrolment = None
-        network = values.get("network", "")
-        if not network:
-            problems.append(_("réseau manquant."))
-        else:
-            matches = enrolments.get(_normalise(network), set())
-            if not matches:
-                problems.append(
-                    _("réseau inconnu dans cette édition : « %(network)s » (nom ou sigle d'un réseau inscrit).")
-                    % {"network": network}
-                )
-            elif len(matches) > 1:
-                problems.append(_("« %(network)s » désigne plusieurs réseaux : donnez son nom.") % {"network": network})
-            else:
-                enrolment = next(iter(matches))
-
+        enrolment = _check_network(values, enrolments, problems)
         report.errors.extend(RowError(line, problem) for problem in problems)
         if not problems:
             clean.append(

@@ -6,11 +6,15 @@ network's object, or another edition's, is a 404. The cohort pages read the othe
 networks of the same edition, and only what they chose to share.
 """
 
+from django import forms
 from django.contrib import messages
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alliances.pagination import paginate
@@ -53,6 +57,102 @@ def _confirm_delete(request, *, question, detail, cancel_url, delete, done_messa
     return render(request, "networks/confirm_delete.html", context)
 
 
+class EnrolmentObjectPages:
+    """The add, edit and delete pages of one kind of object the participant's network keeps.
+
+    A subclass names its form, the list page the three pages go back to and its texts, and
+    says how an object is found within the enrolment (``get_object``, a 404 outside it) and
+    which services create, update and delete it. ``views()`` returns the three views, each
+    behind ``participant_required`` (a preview only reads) and limited to GET and POST.
+    """
+
+    form_class: type[forms.ModelForm]
+    model: type[models.Model]
+    list_url: str
+    add_title: str | Promise = ""
+    add_submit: str | Promise = ""
+    add_intro: str | Promise = ""
+    added: str | Promise = ""
+    changed: str | Promise = ""
+    deleted: str | Promise = ""
+    delete_detail: str | Promise = ""
+
+    def add_target(self, request):
+        """What a new object is created in (the enrolment, or the roadmap)."""
+        return request.participant.enrolment
+
+    def add_form_kwargs(self, target):
+        return {}
+
+    def edit_form_kwargs(self, obj):
+        return {}
+
+    def get_object(self, request, pk):
+        return get_for_enrolment(self.model._default_manager, request.participant.enrolment, pk=pk)
+
+    def create(self, target, data):
+        raise NotImplementedError
+
+    def update(self, obj, data):
+        raise NotImplementedError
+
+    def delete(self, obj):
+        raise NotImplementedError
+
+    def edit_title(self, obj):
+        raise NotImplementedError
+
+    def delete_question(self, obj):
+        raise NotImplementedError
+
+    def delete_detail_of(self, obj):
+        return str(self.delete_detail)
+
+    def add(self, request):
+        target = self.add_target(request)
+        form = self.form_class(request.POST or None, **self.add_form_kwargs(target))
+        if request.method == "POST" and form.is_valid():
+            self.create(target, form.cleaned_data)
+            messages.success(request, str(self.added))
+            return redirect(self.list_url)
+        return _form_page(
+            request,
+            form,
+            title=str(self.add_title),
+            submit_label=str(self.add_submit),
+            cancel_url=reverse(self.list_url),
+            intro=str(self.add_intro),
+        )
+
+    def edit(self, request, pk):
+        obj = self.get_object(request, pk)
+        form = self.form_class(request.POST or None, instance=obj, **self.edit_form_kwargs(obj))
+        if request.method == "POST" and form.is_valid():
+            self.update(obj, form.cleaned_data)
+            messages.success(request, str(self.changed))
+            return redirect(self.list_url)
+        return _form_page(
+            request, form, title=self.edit_title(obj), submit_label=_("Enregistrer"), cancel_url=reverse(self.list_url)
+        )
+
+    def remove(self, request, pk):
+        obj = self.get_object(request, pk)
+        return _confirm_delete(
+            request,
+            question=self.delete_question(obj),
+            detail=self.delete_detail_of(obj),
+            cancel_url=reverse(self.list_url),
+            delete=lambda: self.delete(obj),
+            done_message=str(self.deleted),
+            success_url=self.list_url,
+        )
+
+    def views(self):
+        """The add, edit and delete views, in that order."""
+        pages = (self.add, self.edit, self.remove)
+        return tuple(participant_required(require_http_methods(["GET", "POST"])(page)) for page in pages)
+
+
 # --- My network --------------------------------------------------------------------
 
 
@@ -89,55 +189,37 @@ def partnerships(request):
     return render(request, "networks/partnership_list.html", context)
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def partnership_add(request):
-    form = PartnershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.partnership_create(enrolment=request.participant.enrolment, **form.cleaned_data)
-        messages.success(request, _("Partenariat ajouté."))
-        return redirect("networks:partnerships")
-    return _form_page(
-        request,
-        form,
-        title=_("Ajouter un partenariat"),
-        submit_label=_("Ajouter le partenariat"),
-        cancel_url=reverse("networks:partnerships"),
-        intro=_("Une ligne de votre inventaire : un partenaire, la nature et la profondeur de la relation."),
+class PartnershipPages(EnrolmentObjectPages):
+    form_class = PartnershipForm
+    model = Partnership
+    list_url = "networks:partnerships"
+    add_title = gettext_lazy("Ajouter un partenariat")
+    add_submit = gettext_lazy("Ajouter le partenariat")
+    add_intro = gettext_lazy(
+        "Une ligne de votre inventaire : un partenaire, la nature et la profondeur de la relation."
     )
+    added = gettext_lazy("Partenariat ajouté.")
+    changed = gettext_lazy("Partenariat modifié.")
+    deleted = gettext_lazy("Partenariat supprimé.")
+    delete_detail = gettext_lazy("La ligne sera retirée de votre inventaire. Cette action est définitive.")
+
+    def create(self, target, data):
+        services.partnership_create(enrolment=target, **data)
+
+    def update(self, obj, data):
+        services.partnership_update(partnership=obj, **data)
+
+    def delete(self, obj):
+        services.partnership_delete(partnership=obj)
+
+    def edit_title(self, obj):
+        return _("Modifier le partenariat « %(name)s »") % {"name": obj.partner_name}
+
+    def delete_question(self, obj):
+        return _("Supprimer le partenariat « %(name)s » ?") % {"name": obj.partner_name}
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def partnership_edit(request, pk):
-    partnership = get_for_enrolment(Partnership.objects, request.participant.enrolment, pk=pk)
-    form = PartnershipForm(request.POST or None, instance=partnership)
-    if request.method == "POST" and form.is_valid():
-        services.partnership_update(partnership=partnership, **form.cleaned_data)
-        messages.success(request, _("Partenariat modifié."))
-        return redirect("networks:partnerships")
-    return _form_page(
-        request,
-        form,
-        title=_("Modifier le partenariat « %(name)s »") % {"name": partnership.partner_name},
-        submit_label=_("Enregistrer"),
-        cancel_url=reverse("networks:partnerships"),
-    )
-
-
-@participant_required
-@require_http_methods(["GET", "POST"])
-def partnership_delete(request, pk):
-    partnership = get_for_enrolment(Partnership.objects, request.participant.enrolment, pk=pk)
-    return _confirm_delete(
-        request,
-        question=_("Supprimer le partenariat « %(name)s » ?") % {"name": partnership.partner_name},
-        detail=_("La ligne sera retirée de votre inventaire. Cette action est définitive."),
-        cancel_url=reverse("networks:partnerships"),
-        delete=lambda: services.partnership_delete(partnership=partnership),
-        done_message=_("Partenariat supprimé."),
-        success_url="networks:partnerships",
-    )
+partnership_add, partnership_edit, partnership_delete = PartnershipPages().views()
 
 
 @participant_required
@@ -168,65 +250,40 @@ def obstacles(request):
     return render(request, "networks/obstacle_list.html", context)
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def obstacle_add(request):
-    form = ObstacleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.obstacle_create(enrolment=request.participant.enrolment, **form.cleaned_data)
-        messages.success(request, _("Frein ajouté."))
-        return redirect("networks:obstacles")
-    return _form_page(
-        request,
-        form,
-        title=_("Ajouter un frein"),
-        submit_label=_("Ajouter le frein"),
-        cancel_url=reverse("networks:obstacles"),
-        intro=_("Ce qui freine vos partenariats aujourd'hui : nommez-le pour pouvoir le lever."),
-    )
+class ObstaclePages(EnrolmentObjectPages):
+    form_class = ObstacleForm
+    model = Obstacle
+    list_url = "networks:obstacles"
+    add_title = gettext_lazy("Ajouter un frein")
+    add_submit = gettext_lazy("Ajouter le frein")
+    add_intro = gettext_lazy("Ce qui freine vos partenariats aujourd'hui : nommez-le pour pouvoir le lever.")
+    added = gettext_lazy("Frein ajouté.")
+    changed = gettext_lazy("Frein modifié.")
+    deleted = gettext_lazy("Frein supprimé.")
+
+    def create(self, target, data):
+        services.obstacle_create(enrolment=target, **data)
+
+    def update(self, obj, data):
+        services.obstacle_update(obstacle=obj, **data)
+
+    def delete(self, obj):
+        services.obstacle_delete(obstacle=obj)
+
+    def edit_title(self, obj):
+        return _("Modifier le frein")
+
+    def delete_question(self, obj):
+        return _("Supprimer ce frein ?")
+
+    def delete_detail_of(self, obj):
+        return f"{obj.get_category_display()} — {obj.description}"
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def obstacle_edit(request, pk):
-    obstacle = get_for_enrolment(Obstacle.objects, request.participant.enrolment, pk=pk)
-    form = ObstacleForm(request.POST or None, instance=obstacle)
-    if request.method == "POST" and form.is_valid():
-        services.obstacle_update(obstacle=obstacle, **form.cleaned_data)
-        messages.success(request, _("Frein modifié."))
-        return redirect("networks:obstacles")
-    return _form_page(
-        request,
-        form,
-        title=_("Modifier le frein"),
-        submit_label=_("Enregistrer"),
-        cancel_url=reverse("networks:obstacles"),
-    )
-
-
-@participant_required
-@require_http_methods(["GET", "POST"])
-def obstacle_delete(request, pk):
-    obstacle = get_for_enrolment(Obstacle.objects, request.participant.enrolment, pk=pk)
-    return _confirm_delete(
-        request,
-        question=_("Supprimer ce frein ?"),
-        detail=f"{obstacle.get_category_display()} — {obstacle.description}",
-        cancel_url=reverse("networks:obstacles"),
-        delete=lambda: services.obstacle_delete(obstacle=obstacle),
-        done_message=_("Frein supprimé."),
-        success_url="networks:obstacles",
-    )
+obstacle_add, obstacle_edit, obstacle_delete = ObstaclePages().views()
 
 
 # --- Roadmap -----------------------------------------------------------------------
-
-
-def _action_of(enrolment, pk):
-    action = RoadmapAction.objects.filter(roadmap__enrolment=enrolment, pk=pk).select_related("roadmap").first()
-    if action is None:
-        raise Http404
-    return action
 
 
 def _roadmap_to_read(request):
@@ -273,56 +330,55 @@ def roadmap_edit(request):
     )
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def action_add(request):
-    the_roadmap = _roadmap_to_read(request)
-    form = RoadmapActionForm(request.POST or None, roadmap=the_roadmap)
-    if request.method == "POST" and form.is_valid():
-        services.roadmap_action_create(roadmap=the_roadmap, **form.cleaned_data)
-        messages.success(request, _("Action ajoutée."))
-        return redirect("networks:roadmap")
-    return _form_page(
-        request,
-        form,
-        title=_("Ajouter une action"),
-        submit_label=_("Ajouter l'action"),
-        cancel_url=reverse("networks:roadmap"),
-        intro=_("Une étape datée de votre feuille de route, avec un responsable parmi les participants du réseau."),
+class ActionPages(EnrolmentObjectPages):
+    """A roadmap's actions: created in the roadmap (made on first use), found through it."""
+
+    form_class = RoadmapActionForm
+    model = RoadmapAction
+    list_url = "networks:roadmap"
+    add_title = gettext_lazy("Ajouter une action")
+    add_submit = gettext_lazy("Ajouter l'action")
+    add_intro = gettext_lazy(
+        "Une étape datée de votre feuille de route, avec un responsable parmi les participants du réseau."
     )
+    added = gettext_lazy("Action ajoutée.")
+    changed = gettext_lazy("Action modifiée.")
+    deleted = gettext_lazy("Action supprimée.")
+    delete_detail = gettext_lazy("L'action sera retirée de votre feuille de route. Cette action est définitive.")
+
+    def add_target(self, request):
+        return _roadmap_to_read(request)
+
+    def add_form_kwargs(self, target):
+        return {"roadmap": target}
+
+    def edit_form_kwargs(self, obj):
+        return {"roadmap": obj.roadmap}
+
+    def get_object(self, request, pk):
+        enrolment = request.participant.enrolment
+        action = RoadmapAction.objects.filter(roadmap__enrolment=enrolment, pk=pk).select_related("roadmap").first()
+        if action is None:
+            raise Http404
+        return action
+
+    def create(self, target, data):
+        services.roadmap_action_create(roadmap=target, **data)
+
+    def update(self, obj, data):
+        services.roadmap_action_update(action=obj, **data)
+
+    def delete(self, obj):
+        services.roadmap_action_delete(action=obj)
+
+    def edit_title(self, obj):
+        return _("Modifier l'action « %(title)s »") % {"title": obj.title}
+
+    def delete_question(self, obj):
+        return _("Supprimer l'action « %(title)s » ?") % {"title": obj.title}
 
 
-@participant_required
-@require_http_methods(["GET", "POST"])
-def action_edit(request, pk):
-    action = _action_of(request.participant.enrolment, pk)
-    form = RoadmapActionForm(request.POST or None, instance=action, roadmap=action.roadmap)
-    if request.method == "POST" and form.is_valid():
-        services.roadmap_action_update(action=action, **form.cleaned_data)
-        messages.success(request, _("Action modifiée."))
-        return redirect("networks:roadmap")
-    return _form_page(
-        request,
-        form,
-        title=_("Modifier l'action « %(title)s »") % {"title": action.title},
-        submit_label=_("Enregistrer"),
-        cancel_url=reverse("networks:roadmap"),
-    )
-
-
-@participant_required
-@require_http_methods(["GET", "POST"])
-def action_delete(request, pk):
-    action = _action_of(request.participant.enrolment, pk)
-    return _confirm_delete(
-        request,
-        question=_("Supprimer l'action « %(title)s » ?") % {"title": action.title},
-        detail=_("L'action sera retirée de votre feuille de route. Cette action est définitive."),
-        cancel_url=reverse("networks:roadmap"),
-        delete=lambda: services.roadmap_action_delete(action=action),
-        done_message=_("Action supprimée."),
-        success_url="networks:roadmap",
-    )
+action_add, action_edit, action_delete = ActionPages().views()
 
 
 # --- The edition: shared inventories -------------------------------------------------

@@ -254,28 +254,36 @@ class TopicVoteAdmin(ProgrammeScopedAdmin):
         return obj.proposal.session
 
 
-@admin.register(FollowUp)
-class FollowUpAdmin(ProgrammeScopedAdmin):
+class NetworkContactAdmin(ProgrammeScopedAdmin):
+    """What the follow-ups' and the field visits' admins share (``NetworkContact``)."""
+
     programme_path = "enrolment__programme"
     coordinator_user_fields = ("coordinator",)
+    list_filter = ("enrolment__programme", "coordinator")
+    list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
+    autocomplete_fields = ("enrolment",)
+
+
+def network_contact_fields(model):
+    """The change form's fields: the model's own ones first (the abstract base's would come first otherwise)."""
+    return ("enrolment", model.date_field, model.detail_field, "coordinator", "private_notes", "shared_summary")
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(NetworkContactAdmin):
+    fields = network_contact_fields(FollowUp)
     list_display = (enrolment_network, enrolment_edition, "held_on", "kind", "coordinator")
     list_filter = ("enrolment__programme", "kind", "coordinator")
-    list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("enrolment__network__name", "enrolment__network__acronym", "private_notes", "shared_summary")
     date_hierarchy = "held_on"
-    autocomplete_fields = ("enrolment",)
 
 
 @admin.register(FieldVisit)
-class FieldVisitAdmin(ProgrammeScopedAdmin):
-    programme_path = "enrolment__programme"
-    coordinator_user_fields = ("coordinator",)
+class FieldVisitAdmin(NetworkContactAdmin):
+    fields = network_contact_fields(FieldVisit)
     list_display = (enrolment_network, enrolment_edition, "visited_on", "place", "coordinator")
-    list_filter = ("enrolment__programme", "coordinator")
-    list_select_related = ("enrolment__network", "enrolment__programme", "coordinator")
     search_fields = ("place", "enrolment__network__name", "enrolment__network__acronym", "private_notes")
     date_hierarchy = "visited_on"
-    autocomplete_fields = ("enrolment",)
 
 
 @admin.register(Announcement)

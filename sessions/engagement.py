@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alliances.models import Phase
+from alliances.models import Phase, Programme
 from networks.models import Enrolment, Participant, Partnership, RoadmapAction
 from networks.selectors import OPEN_ACTION_STATUSES
 from sessions.models import FieldVisit, FollowUp, Registration, Session
@@ -185,62 +185,78 @@ def _over_at(session):
     return session.ends_at or session.starts_at
 
 
-def network_engagement(programme, *, today, now):
-    """Every agreed network of ``programme`` with its figures and reasons, « à suivre » first."""
-    sessions = list(Session.objects.filter(programme=programme).order_by("number"))
-    phases = list(Phase.objects.filter(programme=programme).order_by("number"))
-    enrolments = _enrolments(programme, today)
-    figures = _registration_figures(programme)
+@dataclass(frozen=True)
+class _SessionGroups:
+    """An edition's sessions as the rules read them, at ``now``."""
 
+    past: list  # over, latest first
+    past_taken: list  # over and with attendance taken, latest first
+    upcoming: list  # not over yet
+    soon: list  # starting within SILENT_BEFORE_SESSION_DAYS days
+
+
+def _session_groups(sessions, figures, now):
     past = sorted(
         (s for s in sessions if _over_at(s) is not None and _over_at(s) <= now),
         key=lambda s: (_over_at(s), s.number),
         reverse=True,
     )
     taken = {session_id for (_e, session_id), row in figures.items() if row["recorded"]}
-    past_taken = [s for s in past if s.pk in taken]  # latest first
     upcoming = [s for s in sessions if _over_at(s) is None or _over_at(s) > now]
-    soon = [
-        s
-        for s in upcoming
-        if s.starts_at is not None and now < s.starts_at <= now + dt.timedelta(days=SILENT_BEFORE_SESSION_DAYS)
-    ]
+    horizon = now + dt.timedelta(days=SILENT_BEFORE_SESSION_DAYS)
+    return _SessionGroups(
+        past=past,
+        past_taken=[s for s in past if s.pk in taken],
+        upcoming=upcoming,
+        soon=[s for s in upcoming if s.starts_at is not None and now < s.starts_at <= horizon],
+    )
+
+
+_NO_REGISTRATION = {"present": 0, "recorded": 0, "answered": 0}
+
+
+def _engagement(enrolment, figures, groups):
+    """One enrolment's figures (no reasons yet), read from the annotations and the registrations' figures."""
+
+    def row(session):
+        return figures.get((enrolment.pk, session.pk), _NO_REGISTRATION)
+
+    absences = 0
+    for session in groups.past_taken:
+        if row(session)["present"]:
+            break
+        absences += 1
+    roadmap = getattr(enrolment, "roadmap", None)
+    roadmap_dates = [d for d in (roadmap.updated_at if roadmap else None, enrolment.actions_changed_at) if d]
+    return NetworkEngagement(
+        enrolment=enrolment,
+        participants=enrolment.num_participants,
+        present=sum(row(s)["present"] for s in groups.past),
+        recorded=sum(row(s)["recorded"] for s in groups.past),
+        absences_in_a_row=absences,
+        answers_pending=sum(max(0, enrolment.num_participants - row(s)["answered"]) for s in groups.upcoming),
+        inventory_updated_at=enrolment.inventory_updated_at,
+        roadmap_updated_at=max(roadmap_dates) if roadmap_dates else None,
+        late_actions=enrolment.late_actions,
+        last_follow_up=enrolment.last_follow_up,
+        last_visit=enrolment.last_visit,
+    )
+
+
+def network_engagement(programme: Programme, *, today: dt.date, now: dt.datetime) -> list[NetworkEngagement]:
+    """Every agreed network of ``programme`` with its figures and reasons, « à suivre » first."""
+    sessions = list(Session.objects.filter(programme=programme).order_by("number"))
+    phases = list(Phase.objects.filter(programme=programme).order_by("number"))
+    enrolments = _enrolments(programme, today)
+    figures = _registration_figures(programme)
+    groups = _session_groups(sessions, figures, now)
     phase = realisation_phase(phases, today)
-    empty = {"present": 0, "recorded": 0, "answered": 0}
 
     result = []
     for enrolment in enrolments:
-
-        def row(session, enrolment=enrolment):
-            return figures.get((enrolment.pk, session.pk), empty)
-
-        absences = 0
-        for session in past_taken:
-            if row(session)["present"]:
-                break
-            absences += 1
-        roadmap = getattr(enrolment, "roadmap", None)
-        roadmap_dates = [d for d in (roadmap.updated_at if roadmap else None, enrolment.actions_changed_at) if d]
-        item = NetworkEngagement(
-            enrolment=enrolment,
-            participants=enrolment.num_participants,
-            present=sum(row(s)["present"] for s in past),
-            recorded=sum(row(s)["recorded"] for s in past),
-            absences_in_a_row=absences,
-            answers_pending=sum(max(0, enrolment.num_participants - row(s)["answered"]) for s in upcoming),
-            inventory_updated_at=enrolment.inventory_updated_at,
-            roadmap_updated_at=max(roadmap_dates) if roadmap_dates else None,
-            late_actions=enrolment.late_actions,
-            last_follow_up=enrolment.last_follow_up,
-            last_visit=enrolment.last_visit,
-        )
-        item.reasons = reasons(
-            item,
-            past_taken=past_taken,
-            soon=[s for s in soon if not row(s)["answered"]],
-            phase=phase,
-            today=today,
-        )
+        item = _engagement(enrolment, figures, groups)
+        unanswered = [s for s in groups.soon if not figures.get((enrolment.pk, s.pk), _NO_REGISTRATION)["answered"]]
+        item.reasons = reasons(item, past_taken=groups.past_taken, soon=unanswered, phase=phase, today=today)
         result.append(item)
     result.sort(key=lambda item: not item.to_follow)  # stable: by network name within each group
     return result

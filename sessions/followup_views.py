@@ -21,49 +21,45 @@ PAGE_SIZE = 20
 FOLLOW_UP = "entretien"
 FIELD_VISIT = "visite"
 
-# What the network may read of each record: never the private notes.
-SHARED_FOLLOW_UP_FIELDS = ("pk", "held_on", "kind", "shared_summary")
-SHARED_FIELD_VISIT_FIELDS = ("pk", "visited_on", "place", "shared_summary")
+# The timeline's type of each record; what the network may read of it is ``model.shared_fields()``.
+TYPES = {FollowUp: FOLLOW_UP, FieldVisit: FIELD_VISIT}
+
+
+def _shared_part(model, enrolment):
+    """One model's records of the enrolment as rows of the timeline: shared fields only, no ordering."""
+    return (
+        model.objects.filter(enrolment=enrolment)
+        .order_by()
+        .values(
+            "pk",
+            "shared_summary",
+            date=F(model.date_field),
+            type=Value(TYPES[model], output_field=CharField()),
+            detail=F(model.detail_field),
+        )
+    )
 
 
 def _timeline(enrolment):
     """Follow-ups and field visits of one enrolment, latest first, as dicts of their shared fields only."""
-    text = CharField()
     # order_by(): no ORDER BY inside the parts of a UNION (the models order by date by default).
-    follow_ups = (
-        FollowUp.objects.filter(enrolment=enrolment)
-        .order_by()
-        .values(
-            "pk",
-            "shared_summary",
-            date=F("held_on"),
-            type=Value(FOLLOW_UP, output_field=text),
-            detail=F("kind"),
-        )
-    )
-    visits = (
-        FieldVisit.objects.filter(enrolment=enrolment)
-        .order_by()
-        .values(
-            "pk",
-            "shared_summary",
-            date=F("visited_on"),
-            type=Value(FIELD_VISIT, output_field=text),
-            detail=F("place"),
-        )
-    )
-    return follow_ups.union(visits, all=True).order_by("-date", "-pk")
+    follow_ups = _shared_part(FollowUp, enrolment)
+    return follow_ups.union(_shared_part(FieldVisit, enrolment), all=True).order_by("-date", "-pk")
+
+
+def _label(model, detail):
+    """A follow-up is labelled by its form (« entretien téléphonique »), a visit by its place."""
+    if model is FollowUp:
+        return dict(FollowUp.Kind.choices).get(detail, detail)
+    return detail
 
 
 @participant_required
 def followup_list(request):
     enrolment = request.participant.enrolment
     page = paginate(request, _timeline(enrolment), PAGE_SIZE)
-    kinds = dict(FollowUp.Kind.choices)
-    rows = []
-    for row in page.object_list:
-        label = kinds.get(row["detail"], row["detail"]) if row["type"] == FOLLOW_UP else row["detail"]
-        rows.append({**row, "label": label})
+    models = {value: model for model, value in TYPES.items()}
+    rows = [{**row, "label": _label(models[row["type"]], row["detail"])} for row in page.object_list]
     return render(
         request,
         "followups/followup_list.html",
@@ -71,37 +67,27 @@ def followup_list(request):
     )
 
 
-def _get_shared(queryset, enrolment, pk, fields):
+def _detail(request, model, pk):
     """One record of the participant's own enrolment, with its shared fields only, else 404."""
-    row = queryset.filter(enrolment=enrolment, pk=pk).values(*fields).first()
+    enrolment = request.participant.enrolment
+    row = model.objects.filter(enrolment=enrolment, pk=pk).values(*model.shared_fields()).first()
     if row is None:
         raise Http404
-    return row
+    context = {
+        "type": TYPES[model],
+        "date": row[model.date_field],
+        "label": _label(model, row[model.detail_field]),
+        "shared_summary": row["shared_summary"],
+        "network": enrolment.network,
+    }
+    return render(request, "followups/followup_detail.html", context)
 
 
 @participant_required
 def followup_detail(request, pk):
-    enrolment = request.participant.enrolment
-    row = _get_shared(FollowUp.objects, enrolment, pk, SHARED_FOLLOW_UP_FIELDS)
-    context = {
-        "type": FOLLOW_UP,
-        "date": row["held_on"],
-        "label": dict(FollowUp.Kind.choices).get(row["kind"], row["kind"]),
-        "shared_summary": row["shared_summary"],
-        "network": enrolment.network,
-    }
-    return render(request, "followups/followup_detail.html", context)
+    return _detail(request, FollowUp, pk)
 
 
 @participant_required
 def field_visit_detail(request, pk):
-    enrolment = request.participant.enrolment
-    row = _get_shared(FieldVisit.objects, enrolment, pk, SHARED_FIELD_VISIT_FIELDS)
-    context = {
-        "type": FIELD_VISIT,
-        "date": row["visited_on"],
-        "label": row["place"],
-        "shared_summary": row["shared_summary"],
-        "network": enrolment.network,
-    }
-    return render(request, "followups/followup_detail.html", context)
+    return _detail(request, FieldVisit, pk)

@@ -4,6 +4,7 @@ Depends on the core and on networks.
 """
 
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -327,19 +328,18 @@ class TopicVote(models.Model):
         return not TopicVote.objects.filter(pk=self.pk, proposal_id=self.proposal_id).exists()
 
 
-class FollowUp(models.Model):
-    """An individual follow-up of a network by the programme team (phase 2a)."""
+class NetworkContact(models.Model):
+    """What a follow-up and a field visit share: a contact of the programme team with one network.
 
-    class Kind(models.TextChoices):
-        CALL = "call", _("entretien téléphonique")
-        VISIO = "visio", _("visioconférence")
-        MEETING = "meeting", _("rendez-vous")
+    The coordinator who held it, private notes for coordinators only and a summary shared
+    with the network (the portal reads ``SHARED_FIELDS`` only, never the notes). Each
+    concrete model names its enrolment link (its reverse name differs), its date field
+    (``date_field``) and the field that describes it (``detail_field``).
+    """
 
-    enrolment = models.ForeignKey(
-        Enrolment, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("candidature")
-    )
-    held_on = models.DateField(_("date"))
-    kind = models.CharField(_("forme"), max_length=20, choices=Kind.choices, default=Kind.CALL)
+    date_field: ClassVar[str]
+    detail_field: ClassVar[str]
+
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -356,6 +356,32 @@ class FollowUp(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+    @classmethod
+    def shared_fields(cls) -> tuple[str, ...]:
+        """What the network may read of a record: never the private notes."""
+        return ("pk", cls.date_field, cls.detail_field, "shared_summary")
+
+
+class FollowUp(NetworkContact):
+    """An individual follow-up of a network by the programme team (phase 2a)."""
+
+    date_field = "held_on"
+    detail_field = "kind"
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("entretien téléphonique")
+        VISIO = "visio", _("visioconférence")
+        MEETING = "meeting", _("rendez-vous")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("candidature")
+    )
+    held_on = models.DateField(_("date"))
+    kind = models.CharField(_("forme"), max_length=20, choices=Kind.choices, default=Kind.CALL)
+
+    class Meta:
         verbose_name = _("suivi individuel")
         verbose_name_plural = _("suivis individuels")
         ordering = ["-held_on"]
@@ -368,28 +394,17 @@ class FollowUp(models.Model):
         return f"{self.enrolment.network} — {self.held_on:%d/%m/%Y}"
 
 
-class FieldVisit(models.Model):
+class FieldVisit(NetworkContact):
     """A field visit (« visite terrain ») to a network (phase 2a)."""
+
+    date_field = "visited_on"
+    detail_field = "place"
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="field_visits", verbose_name=_("candidature")
     )
     visited_on = models.DateField(_("date"))
     place = models.CharField(_("lieu"), max_length=250)
-    coordinator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("coordinateur"),
-    )
-    private_notes = LimitedTextField(
-        _("notes internes"), blank=True, max_length=LONG_TEXT, help_text=_("Visibles des seuls coordinateurs.")
-    )
-    shared_summary = LimitedTextField(
-        _("synthèse partagée"), blank=True, max_length=LONG_TEXT, help_text=_("Visible du réseau.")
-    )
 
     class Meta:
         verbose_name = _("visite terrain")

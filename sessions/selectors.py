@@ -48,14 +48,14 @@ class AnswerCounts(TypedDict):
 
 def answer_counts(sessions: Iterable[Session]) -> dict[int, AnswerCounts]:
     """``{session.pk: AnswerCounts}`` for sessions of one edition: 2 queries."""
-    sessions = list(sessions)
-    if not sessions:
+    listed = list(sessions)
+    if not listed:
         return {}
-    programme_id = sessions[0].programme_id
+    programme_id = listed[0].programme_id
     expected = expected_participants(programme_id).count()
     rows = (
         Registration.objects.filter(
-            session__in=sessions,
+            session__in=listed,
             participant__in=expected_participants(programme_id),
         )
         .values("session_id")
@@ -64,7 +64,7 @@ def answer_counts(sessions: Iterable[Session]) -> dict[int, AnswerCounts]:
             declined=Count("pk", filter=Q(rsvp=Registration.Rsvp.DECLINED)),
         )
     )
-    counts = {s.pk: AnswerCounts(confirmed=0, declined=0, no_answer=expected, expected=expected) for s in sessions}
+    counts = {s.pk: AnswerCounts(confirmed=0, declined=0, no_answer=expected, expected=expected) for s in listed}
     for row in rows:
         values = counts[row["session_id"]]
         values["confirmed"], values["declined"] = row["confirmed"], row["declined"]
