@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),
     path("", include("networks.preview_urls")),  # /portail/apercu/…, /coordination/editions/<slug>/apercu/<pk>/
-    path("portail/", include("alliances.portal_urls")),
+    path("portail/", include("networks.portal_urls")),  # the home and the edition switcher (portal:*)
     path("portail/reseau/", include("networks.urls")),
     path("portail/sessions/", include("sessions.urls")),
     path("portail/communaute/", include("sessions.community_urls")),
