@@ -8,12 +8,13 @@ from its ``AppConfig.ready()`` with :func:`register`, giving
   number of queries) and returns the template context (``report`` is the Report being rendered,
   None for a web page);
 * the template name (under ``templates/documents/``, extending ``documents/base_print.html``);
-* who may see it: ``committee_visible`` documents are offered to the committee members of the
-  programme; the others (attendance sheets, certificates: personal data) to its coordinators only.
-  A committee-visible kind that belongs to one committee (a meeting pack) names, in
+* who may read it: its edition's coordinators always; beyond them, whoever its ``readers(user,
+  report)`` rule accepts (None: coordinators only — attendance sheets, certificates: personal
+  data). The committee documents declare governance's rule (``governance.documents``), so the core
+  asks who sits on a committee without knowing what a committee is. ``committee_visible`` kinds
+  are listed in the committee area; one that belongs to one committee (a meeting pack) names, in
   ``committee_parameter``, the parameter that stores that committee's code: only that committee's
-  members read it (:func:`committee_may_read`, :func:`committee_documents`), so the core decides
-  who reads a document without knowing what a committee is;
+  members read it (:func:`committee_may_read`, :func:`committee_documents`);
 * the parameters it needs (a session, a participant, a committee…), each with its own cleaning.
 
 One rendering path serves the Celery task, the admin, the coordinator pages and the
@@ -122,6 +123,9 @@ class DocumentKind:
     #: that committee's code in the edition (a committee's kind is unique per edition). Only the members of that
     #: committee read it (coordinators aside). None: an edition-wide document, read by every committee member.
     committee_parameter: str | None = None
+    #: Who reads its reports besides the edition's coordinators: (user, report) → bool, at most one query.
+    #: None: the coordinators only. A committee-visible kind needs one (its readers are the committees').
+    readers: Callable[[Any, Report], bool] | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -138,6 +142,8 @@ def register(kind: DocumentKind) -> DocumentKind:
         raise ValueError(
             f"Kind {kind.code!r}: committee_parameter must name one of its parameters, and the kind be committee-visible."
         )
+    if kind.committee_visible and kind.readers is None:
+        raise ValueError(f"Kind {kind.code!r}: a committee-visible kind declares its readers.")
     _kinds[kind.code] = kind
     return kind
 
@@ -159,6 +165,12 @@ def kind_choices() -> list[tuple[str, str]]:
 
 def committee_visible_codes() -> list[str]:
     return sorted(code for code, kind in _kinds.items() if kind.committee_visible)
+
+
+def may_read_beyond_coordinators(user, report: Report) -> bool:
+    """Whether the kind's ``readers`` rule lets ``user`` read ``report`` (coordinators are the caller's question)."""
+    kind = _kinds.get(report.kind)
+    return kind is not None and kind.readers is not None and kind.readers(user, report)
 
 
 def kind_label(code: str) -> str:
