@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
+from alliances.document_rendering import safe_media_path
 from alliances.documents import (
     DocumentError,
     get_kind,
@@ -40,7 +41,6 @@ from alliances.documents import (
     report_render_again,
     report_request,
     report_title,
-    safe_media_path,
 )
 from alliances.models import Programme, Report
 
