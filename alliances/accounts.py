@@ -1,7 +1,10 @@
 """Views of the accounts: login by email, logout, password change and reset, invitations, profile.
 
-Part of the core's top layer (like the URLs): the profile page shows the
-participant's part of the profile, which belongs to the networks app.
+The profile page and the end of an invitation take each app's part through an extension point,
+:data:`account_parts` (``<app>/accounts.py``): a contribution's ``profile(request, data)`` returns
+the :class:`ProfilePart` it adds to the page (its forms, saved with the person's own in one
+transaction, and the context it sets), and ``after_invitation(user)`` where a newly activated
+account lands (a URL name, or None). networks adds the participation (job title, directory).
 
 Login, logout and passwords are Django's own views, with French templates and
 the namespaced URL names of ``alliances/account_urls.py``. Failed logins are
@@ -9,6 +12,8 @@ throttled by django-axes (see settings, "Users").
 """
 
 import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
@@ -16,6 +21,8 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.forms import BaseForm
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -27,13 +34,31 @@ from redis.exceptions import RedisError
 
 from alliances.forms import EmailAuthenticationForm, ProfileForm
 from alliances.invitations import invitation_accept, invitation_token_generator
-from alliances.models import normalise_email
+from alliances.models import User, normalise_email
+from alliances.registry import Registry
 from alliances.tasks import send_password_reset
 from alliances.throttling import client_ip, password_reset_allowed
-from networks.access import current_participant, participations
-from networks.forms_profile import ParticipantProfileForm
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ProfilePart:
+    """What one app adds to the profile page: forms (shown after the person's own) and template context."""
+
+    forms: list[BaseForm] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class AccountContribution(Protocol):
+    key: str
+
+    def profile(self, request: HttpRequest, data: QueryDict | None) -> ProfilePart: ...
+
+    def after_invitation(self, user: User) -> str | None: ...
+
+
+account_parts: Registry[AccountContribution] = Registry("accounts")
 
 
 class LoginView(auth_views.LoginView):
@@ -154,30 +179,31 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         return redirect(self.get_success_url())
 
     def get_success_url(self):
-        # Participants land on the portal home; a committee member (no participation) on their profile.
-        if participations(self.user).exists():
-            return reverse("portal:home")
+        # The first app that claims the new account (networks: a participant → the portal home), else the profile.
+        for contribution in account_parts.all():
+            destination = contribution.after_invitation(self.user)
+            if destination:
+                return reverse(destination)
         return reverse("accounts:profile")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """Any logged-in person edits their names, phone and notifications; a participant also their participation."""
-    participant = current_participant(request, preview=False)  # never the previewed participant
-    request.participant = participant  # the portal's navigation shows when there is one
+    """Any logged-in person edits their names, phone and notifications; each app adds its part (a participation)."""
     data = request.POST if request.method == "POST" else None
     form = ProfileForm(data, instance=request.user)
-    participant_form = ParticipantProfileForm(data, instance=participant) if participant is not None else None
-    forms_ = [form] + ([participant_form] if participant_form is not None else [])
+    context: dict[str, Any] = {"form": form}
+    section_forms: list[BaseForm] = []
+    for contribution in account_parts.all():
+        part = contribution.profile(request, data)
+        section_forms.extend(part.forms)
+        context.update(part.context)
+    forms_ = [form, *section_forms]
     if request.method == "POST" and all(f.is_valid() for f in forms_):
         with transaction.atomic():
             for f in forms_:
                 f.save()
         messages.success(request, _("Profil enregistré."))
         return redirect("accounts:profile")
-    return render(
-        request,
-        "accounts/profile.html",
-        {"form": form, "participant_form": participant_form, "participant": participant},
-    )
+    return render(request, "accounts/profile.html", {**context, "section_forms": section_forms})

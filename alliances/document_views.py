@@ -1,17 +1,17 @@
-"""Documents on the web (the core's top layer: it may use every app): download, status, launch, dashboard page.
+"""Documents on the web: download, status, produce again, launch (the dashboard page is evaluation's).
 
 Who may do what:
 
 * the coordinators of an edition (superusers: every edition) download, follow and launch all its
-  documents, and see its dashboard page;
-* the committee members of an edition (a seat with their account on one of its committees)
-  download its *committee-visible* documents — the edition-wide ones (dashboard, evaluation
-  report) and those of the committees they sit on (a meeting pack belongs to its committee:
-  :func:`alliances.documents.committee_may_read`), never attendance sheets or certificates —
-  and see its dashboard page;
+  documents;
+* beyond them, whoever the document's kind lets read it (its ``readers`` rule,
+  :func:`alliances.documents.may_read_beyond_coordinators`): the committee documents declare
+  governance's rule — the edition-wide ones (dashboard, evaluation report) for every committee
+  member of the edition, a meeting pack for its committee's members —; attendance sheets and
+  certificates declare none;
 * logged out → login page; anyone else → 404 for a document (no leak: by id as by file URL,
-  since files are only served here), 403 for the launch and dashboard pages when the person
-  coordinates nothing and sits on no committee, 404 for an edition that is not theirs.
+  since files are only served here), 403 for the launch page when the person coordinates
+  nothing.
 
 Stored files are never served through ``MEDIA_URL``: production serves no media at all, and
 the DEBUG media route of ``alliances/urls.py`` (:func:`debug_media`) refuses ``reports/``.
@@ -24,42 +24,36 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
+from alliances.document_rendering import safe_media_path
 from alliances.documents import (
     DocumentError,
-    committee_documents,
-    committee_may_read,
     get_kind,
-    kind_label,
+    may_read_beyond_coordinators,
     report_awaited,
     report_filename,
     report_render_again,
     report_request,
     report_title,
-    safe_media_path,
 )
 from alliances.models import Programme, Report
-from evaluation.dashboard import programme_dashboard
-from governance.models import CommitteeMember
 
-RECENT_DOCUMENTS = 10
 # While a document is being rendered, its status page reloads itself every few seconds.
 STATUS_REFRESH_SECONDS = 3
 
 
 class DocumentAccess:
-    """What one user may reach of the documents; each answer costs at most one query, cached."""
+    """What one user may reach of the documents; the editions they coordinate cost one query, cached."""
 
     def __init__(self, user):
         self.user = user
         self._coordinated = None
-        self._seats = None
 
     @property
     def is_superuser(self):
@@ -75,40 +69,20 @@ class DocumentAccess:
             )
         return self._coordinated
 
-    def seats(self):
-        """{edition id: the codes (kinds) of the committees the user sits on in it}."""
-        if self._seats is None:
-            seats = {}
-            if self.user.is_active:
-                rows = CommitteeMember.objects.filter(user=self.user).order_by()
-                for programme_id, committee in rows.values_list("committee__programme_id", "committee__kind"):
-                    seats.setdefault(programme_id, set()).add(committee)
-            self._seats = {programme_id: frozenset(codes) for programme_id, codes in seats.items()}
-        return self._seats
-
-    def committee_programme_ids(self):
-        return frozenset(self.seats())
-
-    def committees_in(self, programme_id):
-        return self.seats().get(programme_id, frozenset())
-
     def coordinates(self, programme_id):
         return self.is_superuser or programme_id in self.coordinated_ids()
 
-    def sits_in(self, programme_id):
-        return programme_id in self.committee_programme_ids()
-
-    def may_enter(self):
-        """Coordinates an edition or sits on a committee: the documents pages are for them."""
-        return self.is_superuser or bool(self.coordinated_ids()) or bool(self.committee_programme_ids())
+    def coordinates_any(self):
+        return self.is_superuser or bool(self.coordinated_ids())
 
     def may_read(self, report):
-        if self.coordinates(report.programme_id):
-            return True
-        return self.sits_in(report.programme_id) and committee_may_read(report, self.committees_in(report.programme_id))
+        """Its edition's coordinators, or whoever its kind's ``readers`` rule accepts (one more query)."""
+        return self.coordinates(report.programme_id) or may_read_beyond_coordinators(self.user, report)
 
 
-def _login_required(view):
+def documents_login_required(view):
+    """Logged out → the login page; otherwise ``request.document_access`` is the user's :class:`DocumentAccess`."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -129,7 +103,7 @@ def _readable_report(request, pk, **filters):
 # --- Download and status ------------------------------------------------------------------
 
 
-@_login_required
+@documents_login_required
 def download(request, pk):
     """The PDF as an attachment with a readable, safe name; 404 for anyone who may not read it."""
     report = _readable_report(request, pk, status=Report.Status.READY)
@@ -161,7 +135,7 @@ def _status_data(report, awaited):
     }
 
 
-@_login_required
+@documents_login_required
 def status(request, pk):
     """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``).
 
@@ -193,7 +167,7 @@ def status(request, pk):
 
 
 @require_POST
-@_login_required
+@documents_login_required
 def render_again(request, pk):
     """« Produire à nouveau » from the status page: the edition's coordinators, whatever the document's state."""
     report = _readable_report(request, pk)
@@ -228,11 +202,11 @@ def _back(request, fallback):
 
 
 @require_POST
-@_login_required
+@documents_login_required
 def launch(request):
     """A coordinator asks for a document (kind, edition and the kind's parameters, from a form)."""
     access = request.document_access
-    if not (access.is_superuser or access.coordinated_ids()):
+    if not access.coordinates_any():
         raise PermissionDenied
     programme = Programme.objects.filter(pk=request.POST.get("programme") or 0).first()
     if programme is None or not access.coordinates(programme.pk):
@@ -253,41 +227,6 @@ def launch(request):
         report,
         ready=_("« %(title)s » est prêt : vous pouvez le télécharger."),
         waiting=_("« %(title)s » est en cours de production : cette page se met à jour toute seule."),
-    )
-
-
-# --- The dashboard as a web page ------------------------------------------------------------
-
-
-@_login_required
-def dashboard(request, slug):
-    """The programme dashboard, same sections and charts as the PDF, for its coordinators and committee members."""
-    access = request.document_access
-    if not access.may_enter():
-        raise PermissionDenied
-    programme = get_object_or_404(Programme, slug=slug)
-    coordinator = access.coordinates(programme.pk)
-    if not (coordinator or access.sits_in(programme.pk)):
-        raise Http404
-    if coordinator:
-        documents = Report.objects.filter(programme=programme)
-    else:
-        documents = committee_documents(programme, committees=access.committees_in(programme.pk))
-    documents = documents.select_related("requested_by")
-    recent = list(documents.order_by("-created_at", "-pk")[:RECENT_DOCUMENTS])
-    for report in recent:
-        report.label = kind_label(report.kind)
-        report.title = report_title(report)
-    return render(
-        request,
-        "documents/dashboard_page.html",
-        {
-            "programme": programme,
-            # What committee members read: questionnaire aggregates under 5 respondents withheld, as in the PDF.
-            "dashboard": programme_dashboard(programme, for_coordinator=False),
-            "is_coordinator": coordinator,
-            "recent": recent,
-        },
     )
 
 

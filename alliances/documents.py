@@ -8,12 +8,13 @@ from its ``AppConfig.ready()`` with :func:`register`, giving
   number of queries) and returns the template context (``report`` is the Report being rendered,
   None for a web page);
 * the template name (under ``templates/documents/``, extending ``documents/base_print.html``);
-* who may see it: ``committee_visible`` documents are offered to the committee members of the
-  programme; the others (attendance sheets, certificates: personal data) to its coordinators only.
-  A committee-visible kind that belongs to one committee (a meeting pack) names, in
+* who may read it: its edition's coordinators always; beyond them, whoever its ``readers(user,
+  report)`` rule accepts (None: coordinators only — attendance sheets, certificates: personal
+  data). The committee documents declare governance's rule (``governance.documents``), so the core
+  asks who sits on a committee without knowing what a committee is. ``committee_visible`` kinds
+  are listed in the committee area; one that belongs to one committee (a meeting pack) names, in
   ``committee_parameter``, the parameter that stores that committee's code: only that committee's
-  members read it (:func:`committee_may_read`, :func:`committee_documents`), so the core decides
-  who reads a document without knowing what a committee is;
+  members read it (:func:`committee_may_read`, :func:`committee_documents`);
 * the parameters it needs (a session, a participant, a committee…), each with its own cleaning.
 
 One rendering path serves the Celery task, the admin, the coordinator pages and the
@@ -35,38 +36,40 @@ report stays « en cours » for ever:
 * :func:`report_render_again` (« Produire à nouveau ») releases any claim and renders again,
   whatever the state.
 
-WeasyPrint never touches the network: :class:`LocalOnlyURLFetcher` refuses every URL that is not a
-``data:`` URI or a file inside the project's static folders.
+The HTML → PDF step (WeasyPrint, which never touches the network) is :mod:`alliances.document_rendering`.
 """
 
 import datetime as dt
-import functools
 import logging
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from alliances.document_rendering import (  # noqa: F401 - the rendering helpers, re-exported for their importers
+    PRINT_STYLESHEET,
+    RenderedDocument,
+    html_to_pdf,
+    local_url_fetcher,
+    print_stylesheet_path,
+    render_document,
+    render_html,
+    safe_media_path,
+)
 from alliances.models import Programme, Report
 
 logger = logging.getLogger(__name__)
 
-PRINT_STYLESHEET = "css/print.css"
 # How many times the deliveries of one task may claim the same report: a redelivery (same task id) takes
 # its dead predecessor's claim over, but a document that kills its worker each time must end « échec ».
 MAX_RENDER_ATTEMPTS = 3
@@ -122,6 +125,9 @@ class DocumentKind:
     #: that committee's code in the edition (a committee's kind is unique per edition). Only the members of that
     #: committee read it (coordinators aside). None: an edition-wide document, read by every committee member.
     committee_parameter: str | None = None
+    #: Who reads its reports besides the edition's coordinators: (user, report) → bool, at most one query.
+    #: None: the coordinators only. A committee-visible kind needs one (its readers are the committees').
+    readers: Callable[[Any, Report], bool] | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -138,6 +144,8 @@ def register(kind: DocumentKind) -> DocumentKind:
         raise ValueError(
             f"Kind {kind.code!r}: committee_parameter must name one of its parameters, and the kind be committee-visible."
         )
+    if kind.committee_visible and kind.readers is None:
+        raise ValueError(f"Kind {kind.code!r}: a committee-visible kind declares its readers.")
     _kinds[kind.code] = kind
     return kind
 
@@ -159,6 +167,12 @@ def kind_choices() -> list[tuple[str, str]]:
 
 def committee_visible_codes() -> list[str]:
     return sorted(code for code, kind in _kinds.items() if kind.committee_visible)
+
+
+def may_read_beyond_coordinators(user, report: Report) -> bool:
+    """Whether the kind's ``readers`` rule lets ``user`` read ``report`` (coordinators are the caller's question)."""
+    kind = _kinds.get(report.kind)
+    return kind is not None and kind.readers is not None and kind.readers(user, report)
 
 
 def kind_label(code: str) -> str:
@@ -521,86 +535,3 @@ def report_delete_file(report: Report):
     """Delete the stored PDF of a report (before deleting the report itself)."""
     if report.file:
         report.file.storage.delete(report.file.name)
-
-
-# --- Rendering ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RenderedDocument:
-    html: str
-    pdf: bytes
-    pages: int
-
-
-def _static_roots() -> list[Path]:
-    roots = [Path(path).resolve() for path in getattr(settings, "STATICFILES_DIRS", [])]
-    if getattr(settings, "STATIC_ROOT", None):
-        roots.append(Path(settings.STATIC_ROOT).resolve())
-    return roots
-
-
-def _weasyprint():
-    import weasyprint  # imported lazily: it loads Pango, which the web process rarely needs
-
-    return weasyprint
-
-
-@functools.cache
-def _local_only_fetcher_class():
-    from weasyprint.urls import URLFetcher
-
-    class LocalOnlyURLFetcher(URLFetcher):
-        """Fetch ``data:`` URIs and files of the static folders; refuse everything else (no network)."""
-
-        def fetch(self, url, headers=None):
-            scheme = urlsplit(url).scheme.lower()
-            if scheme == "data":
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
-                if any(path.is_relative_to(root) for root in _static_roots()) and path.is_file():
-                    return super().fetch(url, headers)
-            raise ValueError(f"URL refused by the document renderer (only local static files): {url}")
-
-    return LocalOnlyURLFetcher
-
-
-def local_url_fetcher():
-    return _local_only_fetcher_class()()
-
-
-def print_stylesheet_path() -> Path:
-    found = finders.find(PRINT_STYLESHEET)
-    if found:
-        return Path(found)
-    return Path(settings.STATIC_ROOT) / PRINT_STYLESHEET
-
-
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """HTML → (PDF bytes, number of pages), with the print stylesheet and no network access."""
-    weasyprint = _weasyprint()
-    fetcher = local_url_fetcher()
-    static_base = _static_roots()[0] if _static_roots() else Path(settings.BASE_DIR)
-    stylesheet = weasyprint.CSS(filename=str(print_stylesheet_path()), url_fetcher=fetcher)
-    document = weasyprint.HTML(string=html, base_url=static_base.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=[stylesheet]
-    )
-    return document.write_pdf(), len(document.pages)
-
-
-def render_html(template_name: str, context: dict, *, programme: Programme | None = None) -> str:
-    """The document's HTML: the template with the header data every document shows."""
-    full_context = {"programme": programme, "generated_at": timezone.localtime(), **context}
-    return render_to_string(template_name, full_context)
-
-
-def render_document(template_name: str, context: dict, *, programme: Programme | None = None) -> RenderedDocument:
-    html = render_html(template_name, context, programme=programme)
-    pdf, pages = html_to_pdf(html)
-    return RenderedDocument(html=html, pdf=pdf, pages=pages)
-
-
-def safe_media_path(path: str) -> str:
-    """The normalised media path (``resources/../reports/x`` → ``reports/x``), for the DEBUG media view."""
-    return posixpath.normpath(unquote(path)).lstrip("/")

@@ -1,59 +1,139 @@
-"""The member portal's home and edition switcher (the core's top layer: it gathers every app).
+"""The member portal's extension points: the home's cards and « à faire », and where « / » leads.
 
-The home asks each app for what it owes the participant through a small function
-of its own (``<app>.portal``), so each app keeps its rules and the home its layout.
-Every piece costs a fixed number of queries, whatever the size of the edition.
+The core lays the home out and never names an app: each app contributes its part in its own
+``<app>/portal.py`` (discovered by :class:`~alliances.registry.Registry`):
+
+* :data:`home_parts`: a contribution's ``home(page)`` returns :class:`HomeParts`: its cards (a
+  template included in the home's main or side column, by order), its « à faire » items
+  (:class:`PendingItem`, gathered and sorted into the core's « À faire » card) and the template
+  context its cards read (every part's context joins the page's, so keys must not clash);
+* :data:`landings`: a contribution's ``destination(request)`` names where « / » and a fresh login
+  lead this person (a URL name), or None to let the next rule (by ``order``) decide.
+
+The view that shows the home is the participant's: ``networks.portal_views.home`` resolves the
+current participation, builds the :class:`HomePage` and renders :func:`home_context`. Every part
+costs a fixed number of queries, whatever the size of the edition.
 """
 
-from django import forms
-from django.contrib import messages
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from alliances.models import Phase, Step
-from evaluation import portal as evaluation_portal
-from networks import portal as networks_portal
-from networks.access import (
-    SESSION_KEY,
-    current_participant,
-    participant_required,
-    request_participations,
-)
-from networks.models import Participant
-from sessions import portal as sessions_portal
-from sessions.forms import RsvpForm
-from sessions.models import Announcement
-from sessions.services import rsvp_is_open
+from alliances.models import Phase, Programme, Step
+from alliances.registry import Registry
 
-ANNOUNCEMENTS_ON_HOME = 5
-# The announcements page is built in another part of the portal: link to it only once it exists.
-ANNOUNCEMENTS_URL_NAME = "community:announcements"
+MAIN, SIDE = "main", "side"  # the home's two columns
+TODO_ORDER = 20  # the « À faire » card, in the main column (the next session comes before it)
 
 
-class EditionSwitchForm(forms.Form):
-    participant = forms.TypedChoiceField(label=gettext_lazy("Édition"), coerce=int)
+@dataclass(frozen=True)
+class PendingItem:
+    """One thing the participant has to do, as the home lists it."""
 
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["participant"].choices = [
-            (p.pk, f"{p.enrolment.programme.name} — {p.enrolment.network.name}") for p in choices
-        ]
+    label: str
+    url: str
+    due: dt.date | None
+    kind: str
 
-
-def _url_or_none(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+    @property
+    def is_late(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
 
 
-def _programme_overview(programme, today):
+@dataclass(frozen=True)
+class HomePage:
+    """Whose home is being built: the request, the current participation and its edition, the time."""
+
+    request: HttpRequest
+    participant: Any
+    programme: Programme
+    now: dt.datetime
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class Card:
+    """A section of the home: ``template`` is included with the page's context, in ``column`` by ``order``."""
+
+    template: str
+    order: int
+    column: str = MAIN
+
+
+@dataclass
+class HomeParts:
+    """What one app puts on the home."""
+
+    cards: list[Card] = field(default_factory=list)
+    pending: list[PendingItem] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class HomeContribution(Protocol):
+    key: str
+
+    def home(self, page: HomePage) -> HomeParts: ...
+
+
+class Landing(Protocol):
+    key: str
+    order: int
+
+    def destination(self, request: HttpRequest) -> str | None: ...
+
+
+home_parts: Registry[HomeContribution] = Registry("portal")
+landings: Registry[Landing] = Registry("portal")
+
+
+def home_context(page: HomePage) -> dict[str, Any]:
+    """The home's template context: every part's context, its cards by column and the sorted « à faire »."""
+    context: dict[str, Any] = {}
+    cards = [Card("portal/_home_todo.html", TODO_ORDER, MAIN)]
+    pending: list[PendingItem] = []
+    for contribution in home_parts.all():
+        parts = contribution.home(page)
+        context.update(parts.context)
+        cards.extend(parts.cards)
+        pending.extend(parts.pending)
+    pending.sort(key=lambda item: (item.due is None, item.due or page.today, item.label))
+    cards.sort(key=lambda card: (card.order, card.template))
+    context.update(
+        pending_items=pending,
+        main_cards=[card for card in cards if card.column == MAIN],
+        side_cards=[card for card in cards if card.column == SIDE],
+        today=page.today,
+    )
+    return context
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where « / » and a fresh login lead: each person to the space their role opens.
+
+    Logged out, to the login page; otherwise the first :data:`landings` rule that names a
+    destination (a participant: the portal; a coordinator: the admin; a committee member: the
+    committee area); anyone else to their profile.
+    """
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    for rule in landings.all():
+        destination = rule.destination(request)
+        if destination:
+            return redirect(destination)
+    return redirect("accounts:profile")
+
+
+# --- The core's own parts -----------------------------------------------------------------
+
+
+def programme_overview(programme: Programme, today: dt.date) -> tuple[Phase | None, list[tuple[Phase, int]]]:
     """The current phase and every phase with its derived progress: one query (the phases, their steps counted)."""
     # Phase.progress reads these counts instead of the steps themselves.
     phases = list(
@@ -65,106 +145,30 @@ def _programme_overview(programme, today):
     return current, [(phase, phase.progress()) for phase in phases]
 
 
-def _binome_mates(participant):
-    if participant.binome_id is None:
-        return None
-    return list(
-        Participant.objects.filter(binome_id=participant.binome_id)
-        .exclude(pk=participant.pk)
-        .select_related("user")
-        # A binôme belongs to one enrolment: by name, without the default ordering's joins (edition, network).
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
+@home_parts.register
+class ProgrammeCard:
+    """« Mon parcours »: the edition's dates, its current phase and every phase's progress."""
+
+    key = "programme"
+
+    def home(self, page: HomePage) -> HomeParts:
+        current_phase, phases = programme_overview(page.programme, page.today)
+        return HomeParts(
+            cards=[Card("portal/_home_programme.html", 10, SIDE)],
+            context={
+                "current_phase": current_phase,
+                "current_phase_progress": current_phase.progress() if current_phase else None,
+                "phases": phases,
+            },
+        )
 
 
-@participant_required
-def home(request):
-    participant = request.participant
-    enrolment = participant.enrolment
-    programme = enrolment.programme
-    today = timezone.localdate()
-    now = timezone.now()
+@landings.register
+class StaffLanding:
+    """Coordinators (staff) without a participation run the programme from the admin."""
 
-    current_phase, phases = _programme_overview(programme, today)
+    key = "staff"
+    order = 20
 
-    next_session, session_items = sessions_portal.next_session_and_pending_items(participant, now)
-    rsvp_form = None
-    if next_session is not None:
-        registration = next_session.my_registration
-        rsvp_form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
-
-    pending = (
-        networks_portal.pending_items(participant) + session_items + evaluation_portal.pending_items(participant, now)
-    )
-    pending.sort(key=lambda item: (item.due is None, item.due or today, item.label))
-
-    announcements = list(
-        Announcement.objects.filter(programme=programme, published_at__lte=now).order_by("-published_at", "-pk")[
-            :ANNOUNCEMENTS_ON_HOME
-        ]
-    )
-
-    my_participations = request_participations(request)  # already loaded by participant_required
-    switch_form = None
-    if len(my_participations) > 1:
-        switch_form = EditionSwitchForm(choices=my_participations, initial={"participant": participant.pk})
-
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "participant": participant,
-            "programme": programme,
-            "network": enrolment.network,
-            "current_phase": current_phase,
-            "current_phase_progress": current_phase.progress() if current_phase else None,
-            "phases": phases,
-            "binome_mates": _binome_mates(participant),
-            "next_session": next_session,
-            "next_session_rsvp_open": next_session is not None and rsvp_is_open(next_session, now),
-            "rsvp_form": rsvp_form,
-            "pending_items": pending,
-            "announcements": announcements,
-            "announcements_url": _url_or_none(ANNOUNCEMENTS_URL_NAME) if announcements else None,
-            "switch_form": switch_form,
-            "today": today,
-        },
-    )
-
-
-@participant_required
-@require_POST
-def switch_edition(request):
-    """Make another of the user's participations the current one (kept in the session)."""
-    form = EditionSwitchForm(request.POST, choices=request_participations(request))
-    if form.is_valid():
-        chosen = form.cleaned_data["participant"]
-        request.session[SESSION_KEY] = chosen
-        label = dict(form.fields["participant"].choices)[chosen]
-        messages.success(request, _("Vous travaillez maintenant sur l'édition « %(edition)s ».") % {"edition": label})
-    else:
-        messages.error(request, _("Choisissez une de vos éditions dans la liste."))
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("portal:home")
-
-
-def landing(request):
-    """Where « / » and a fresh login lead: each person to the space their role opens.
-
-    A participant goes to the portal, a coordinator to the admin, a committee
-    member to the committee area, anyone else to their profile; logged out, to
-    the login page.
-    """
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    if current_participant(request) is not None:
-        return redirect("portal:home")
-    if request.user.is_staff:
-        return redirect("admin:index")
-    if request.user.committee_seats.exists():
-        return redirect("committee:index")
-    return redirect("accounts:profile")
+    def destination(self, request: HttpRequest) -> str | None:
+        return "admin:index" if request.user.is_staff else None

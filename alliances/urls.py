@@ -1,10 +1,19 @@
-"""The top of the project: URL routes of every app (the core's top layer)."""
+"""The top of the project: URL routes of every app, named by dotted string (the core imports none)."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from alliances import portal, views
+
+# /documents/: the core's pipeline pages and the pages apps build on them, in one namespace.
+documents = (
+    [
+        path("", include("alliances.document_urls")),  # status, download, produce again, launch
+        path("", include("evaluation.document_urls")),  # the dashboard page
+    ],
+    "documents",
+)
 
 urlpatterns = [
     path("", portal.landing, name="landing"),
@@ -14,7 +23,7 @@ urlpatterns = [
     path("", include("alliances.privacy_urls")),  # /confidentialite/, /compte/mes-donnees/, /compte/suppression/
     path("compte/", include("alliances.account_urls")),
     path("", include("networks.preview_urls")),  # /portail/apercu/…, /coordination/editions/<slug>/apercu/<pk>/
-    path("portail/", include("alliances.portal_urls")),
+    path("portail/", include("networks.portal_urls")),  # the home and the edition switcher (portal:*)
     path("portail/reseau/", include("networks.urls")),
     path("portail/sessions/", include("sessions.urls")),
     path("portail/communaute/", include("sessions.community_urls")),
@@ -26,7 +35,7 @@ urlpatterns = [
     path("coordination/editions/", include("networks.invitation_urls")),  # inviter/, invitations/…/renvoyer/
     path("comite/enseignements/", include("evaluation.committee_urls")),
     path("comite/", include("governance.urls")),
-    path("documents/", include("alliances.document_urls")),
+    path("documents/", include(documents)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -9,7 +9,8 @@
 All three are committee-visible. The dashboard and the evaluation report are edition-wide: every
 committee member of the edition may download them. A pack belongs to its committee (its
 ``committee`` parameter, the committee's kind): only that committee's members read it (its
-agenda, members and open decisions are theirs), besides the coordinators. Their
+agenda, members and open decisions are theirs), besides the coordinators: governance answers
+who sits where (their ``readers``: :func:`governance.documents.committee_readers`). Their
 questionnaire results are therefore the non-coordinator aggregates (fewer than 5 respondents:
 withheld). Registered from ``EvaluationConfig.ready()``.
 """
@@ -23,6 +24,7 @@ from alliances.documents import DocumentError, DocumentKind, DocumentParameter, 
 from alliances.models import Report
 from evaluation.dashboard import key_figure_rows, programme_dashboard, snapshot
 from evaluation.models import Finding
+from governance.documents import committee_readers
 from governance.models import Committee, Meeting
 from governance.selectors import committee_members
 
@@ -210,6 +212,7 @@ def register_documents():
             template_name="documents/dashboard.html",
             build_context=build_dashboard,
             committee_visible=True,
+            readers=committee_readers,
             snapshot=dashboard_snapshot,
             description=gettext_lazy(
                 "Recrutement, phases, sessions et présence, partenariats, freins, vote, "
@@ -224,6 +227,7 @@ def register_documents():
             template_name="documents/evaluation_report.html",
             build_context=build_evaluation_report,
             committee_visible=True,
+            readers=committee_readers,
             snapshot=dashboard_snapshot,
             description=gettext_lazy("Phase 3 : résultats, constats, enseignements et recommandations."),
         )
@@ -237,6 +241,7 @@ def register_documents():
             template_name="documents/committee_pack.html",
             build_context=build_committee_pack,
             committee_visible=True,
+            readers=committee_readers,
             parameters=(COMMITTEE, MEETING, SEND),
             committee_parameter=COMMITTEE.name,
             snapshot=dashboard_snapshot,

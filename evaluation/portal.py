@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliances.portal import HomePage, HomeParts, PendingItem, home_parts
 from evaluation.models import Questionnaire, Response
-from networks.portal import PendingItem
 
 
 def questionnaires_to_answer(participant, now=None):
@@ -36,3 +36,13 @@ def pending_items(participant, now=None):
         )
         for questionnaire in questionnaires_to_answer(participant, now)
     ]
+
+
+@home_parts.register
+class EvaluationHome:
+    """The questionnaires to answer join the home's « à faire » (no card of their own)."""
+
+    key = "evaluation"
+
+    def home(self, page: HomePage) -> HomeParts:
+        return HomeParts(pending=pending_items(page.participant, page.now))

@@ -1,35 +1,25 @@
-"""What the portal home needs from networks: the participant's pending items (« à faire »).
+"""What the portal home needs from networks: the network's card, the binôme, the roadmap's « à faire ».
 
-``PendingItem`` is the shape every app's ``pending_items(participant)`` returns, so
-the home (alliances.portal) can gather and sort them without knowing each app.
-networks never imports sessions: sessions.portal imports this module, not the reverse.
+Also where « / » leads a participant (the portal). ``PendingItem`` is the core's
+(alliances.portal), re-exported here for the code that imported it from networks.
+networks never imports sessions: sessions.portal contributes its own part.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from networks.models import RoadmapAction
+from alliances.portal import SIDE, Card, HomePage, HomeParts, PendingItem, home_parts, landings
+from networks.access import current_participant
+from networks.models import Participant, RoadmapAction
+
+__all__ = ["PendingItem", "ROADMAP_HORIZON_DAYS", "binome_mates", "pending_items"]
 
 # Roadmap actions show up on the home this many days before they are due (and stay while overdue).
 ROADMAP_HORIZON_DAYS = 30
-
-
-@dataclass(frozen=True)
-class PendingItem:
-    """One thing the participant has to do, as the home lists it."""
-
-    label: str
-    url: str
-    due: dt.date | None
-    kind: str
-
-    @property
-    def is_late(self):
-        return self.due is not None and self.due < timezone.localdate()
 
 
 def pending_items(participant, today=None):
@@ -53,3 +43,42 @@ def pending_items(participant, today=None):
         )
         for action in actions
     ]
+
+
+def binome_mates(participant):
+    """The other members of the participant's binôme (one query), or None without a binôme."""
+    if participant.binome_id is None:
+        return None
+    return list(
+        Participant.objects.filter(binome_id=participant.binome_id)
+        .exclude(pk=participant.pk)
+        .select_related("user")
+        # A binôme belongs to one enrolment: by name, without the default ordering's joins (edition, network).
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+
+
+@home_parts.register
+class NetworkHome:
+    """« Mon réseau et mon binôme », and the roadmap actions due soon."""
+
+    key = "networks"
+
+    def home(self, page: HomePage) -> HomeParts:
+        participant = page.participant
+        return HomeParts(
+            cards=[Card("networks/_home_network.html", 20, SIDE)],
+            pending=pending_items(participant, page.today),
+            context={"binome_mates": binome_mates(participant)},  # the view gives the header's network
+        )
+
+
+@landings.register
+class ParticipantLanding:
+    """A participant (or a coordinator previewing one) lands on the portal."""
+
+    key = "participant"
+    order = 10
+
+    def destination(self, request: HttpRequest) -> str | None:
+        return "portal:home" if current_participant(request) is not None else None

@@ -1,17 +1,22 @@
-"""What the portal home needs from sessions: pending RSVPs and the next session.
+"""What the portal home needs from sessions: the next session, pending RSVPs and the announcements.
 
 Each function costs a fixed number of queries whatever the size of the edition.
 """
 
 from django.db.models import Prefetch
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from networks.portal import PendingItem
-from sessions.models import Registration, Session
+from alliances.portal import MAIN, Card, HomePage, HomeParts, PendingItem, home_parts
+from sessions.forms import RsvpForm
+from sessions.models import Announcement, Registration, Session
+from sessions.services import rsvp_is_open
 
 ANSWERED = (Registration.Rsvp.CONFIRMED, Registration.Rsvp.DECLINED)
+ANNOUNCEMENTS_ON_HOME = 5
+# The announcements page is built in another part of the portal: link to it only once it exists.
+ANNOUNCEMENTS_URL_NAME = "community:announcements"
 
 
 def upcoming_sessions(participant, now=None):
@@ -68,3 +73,43 @@ def next_session_and_pending_items(participant, now=None):
         session.my_registration = session.my_registrations[0] if session.my_registrations else None
     unanswered = [s for s in sessions if s.my_registration is None or s.my_registration.rsvp not in ANSWERED]
     return (sessions[0] if sessions else None), _pending_items(unanswered)
+
+
+def _url_or_none(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@home_parts.register
+class SessionsHome:
+    """« Prochaine session » (with its RSVP form), the invitations to answer, and « Annonces »."""
+
+    key = "sessions"
+
+    def home(self, page: HomePage) -> HomeParts:
+        next_one, pending = next_session_and_pending_items(page.participant, page.now)
+        rsvp_form = None
+        if next_one is not None:
+            registration = next_one.my_registration
+            rsvp_form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
+        announcements = list(
+            Announcement.objects.filter(programme=page.programme, published_at__lte=page.now).order_by(
+                "-published_at", "-pk"
+            )[:ANNOUNCEMENTS_ON_HOME]
+        )
+        return HomeParts(
+            cards=[
+                Card("sessions/_home_next_session.html", 10, MAIN),
+                Card("sessions/_home_announcements.html", 30, MAIN),
+            ],
+            pending=pending,
+            context={
+                "next_session": next_one,
+                "next_session_rsvp_open": next_one is not None and rsvp_is_open(next_one, page.now),
+                "rsvp_form": rsvp_form,
+                "announcements": announcements,
+                "announcements_url": _url_or_none(ANNOUNCEMENTS_URL_NAME) if announcements else None,
+            },
+        )
