@@ -8,7 +8,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         # The dashboard, the evaluation report and the committee pack join the core's document
-        # registry; the pack's e-mails join the notification sources (evaluation.committee_packs).
+        # registry; the pack's e-mails join the notification sources (governance.committee_packs, found with governance.reminders).
         from evaluation.documents import register_documents
 
         register_documents()

@@ -232,7 +232,7 @@ def register_documents():
             description=gettext_lazy("Phase 3 : résultats, constats, enseignements et recommandations."),
         )
     )
-    from evaluation import committee_packs  # the pack's e-mail hook lives with its automation
+    from governance import committee_packs  # the pack's e-mail hook lives with its automation
 
     register(
         DocumentKind(

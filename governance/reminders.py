@@ -6,7 +6,7 @@ default, at 8:00), the members of the meeting's committee who have an active
 account and keep « rappels des réunions de comité » on receive the date, time,
 place and agenda. Members without an account (an organisation not yet linked
 to a person) and seats « en cours de validation » are not emailed (as for the
-committee packs of ``evaluation/committee_packs.py``).
+committee packs of ``governance/committee_packs.py``).
 """
 
 import datetime as dt

@@ -15,7 +15,7 @@ from django.utils import timezone
 from alliances import documents, notifications
 from alliances.documents import DocumentError, report_claim, report_render, report_request
 from alliances.models import Notification, Report
-from evaluation import committee_packs
+from governance import committee_packs
 from evaluation.dashboard import programme_dashboard
 from governance.models import Meeting
 from tests import factories
