@@ -1,8 +1,9 @@
 """The core's part of the 2018 pilot (DESIGN §5), and the idempotent writers every loader uses.
 
 Each app has its own loader module (``sessions/pilot.py``, ``governance/pilot.py``…) that loads
-its part given the Programme; the management commands ``load_pilot_programme`` and ``load_demo``
-call them in order inside one transaction.
+its part given the Programme and registers it in :data:`alliances.loaders.pilot_loaders`; the
+management commands ``load_pilot_programme`` and ``load_demo`` run them in their declared order
+inside one transaction. The core's own loader, at the end of this module, comes first.
 
 Idempotence: every row is found by its natural key and written only when a value differs, so a
 second run creates no row and changes no value (``auto_now`` fields included). Two kinds of values:
@@ -19,6 +20,7 @@ import datetime as dt
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 
+from alliances.loaders import PilotLoader, PilotRun, pilot_loaders
 from alliances.models import Phase, Programme, Step, Theme, User
 
 PILOT_SLUG = "alliances-innovantes-2018"
@@ -248,3 +250,23 @@ def load():
 def themes_by_order(programme):
     """The pilot's themes keyed by their order (1–6), for the other apps' loaders."""
     return {theme.order: theme for theme in programme.themes.all()}
+
+
+@pilot_loaders.register
+class CorePilot(PilotLoader):
+    """The edition itself, its phases, steps and themes: first, every other app's part hangs on it."""
+
+    key = "alliances"
+    order = 0
+
+    def load(self, run: PilotRun) -> None:
+        run.programme = load()
+
+    def summary(self, programme: Programme) -> list[str]:
+        steps = sum(phase.steps.count() for phase in programme.phases.all())
+        return [
+            f"Édition « {programme.name} » ({programme.slug}), "
+            f"du {programme.starts_on:%d/%m/%Y} au {programme.ends_on:%d/%m/%Y}, "
+            f"{programme.target_networks} réseaux visés.",
+            f"  {programme.phases.count()} phases, {steps} étapes, {programme.themes.count()} thématiques.",
+        ]
