@@ -35,7 +35,7 @@ from django.db import models
 from alliances.registry import Registry
 
 if TYPE_CHECKING:
-    from alliances.models import Programme, User
+    from alliances.models import Programme, Theme, User
 
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Model)
@@ -175,6 +175,7 @@ class ScaleEdition:
     slug: str
     programme: Programme | None = None
     coordinator: User | None = None
+    themes: list[Theme] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     shared: dict[str, Any] = field(default_factory=dict)
 
