@@ -88,12 +88,7 @@ def upsert_many(model, rows, *, key, initial=()):
             obj = model(**row)
             to_create.append(obj)
         else:
-            changed = [n for n, v in row.items() if n not in key and n not in initial and _differs(obj, n, v)]
-            for name in changed:
-                setattr(obj, name, row[name])
-            for name, value in row.items():
-                if isinstance(value, models.Model) and not _differs(obj, name, value):
-                    setattr(obj, name, value)  # the same row: fills the cache, sparing later lookups
+            changed = _refresh(obj, row, fixed={*key, *initial})
             if changed:
                 to_update.append(obj)
                 changed_fields.update(changed)
@@ -102,6 +97,17 @@ def upsert_many(model, rows, *, key, initial=()):
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields))
     return result
+
+
+def _refresh(obj, row, *, fixed):
+    """Give an existing ``obj`` the values of ``row`` but the ``fixed`` fields; return the names changed."""
+    changed = [n for n, v in row.items() if n not in fixed and _differs(obj, n, v)]
+    for name in changed:
+        setattr(obj, name, row[name])
+    for name, value in row.items():
+        if isinstance(value, models.Model) and not _differs(obj, name, value):
+            setattr(obj, name, value)  # the same row: fills the cache, sparing later lookups
+    return changed
 
 
 def demo_password_hash(password):
