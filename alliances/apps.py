@@ -26,3 +26,5 @@ class CoreConfig(AppConfig):
         from alliances.embedded import ensure_broker_folders
 
         ensure_broker_folders()
+
+        from alliances import checks  # noqa: F401 — registers the core's system checks

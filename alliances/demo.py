@@ -1,9 +1,13 @@
-"""The core's part of the demo's *current* edition: a fictional edition under way, beside the 2018 pilot.
+"""The core's part of the demo: the demo accounts, and a fictional *current* edition beside the 2018 pilot.
+
+The accounts: a superuser, a coordinator of both editions (staff, not a superuser) and a programme
+manager (in the group « Responsables de programme »), all with the password ``load_demo`` prints.
 
 So that a newcomer sees a living edition on ``make run``: it started two months before the day it
 was created, its first session is past, the second is in 6 days with answers missing, a
 questionnaire is open and a committee meeting is 10 days ahead. Each app's ``demo.py`` has a
-``load_current`` that adds its part; ``load_demo`` calls them in dependency order.
+``load_current`` that adds its part, registered in :data:`alliances.loaders.demo_loaders`;
+``load_demo`` runs them in their declared order (this module's loader first).
 
 Every date is relative to the edition's *anchor day*, the day ``load_demo`` first created it,
 read back from the edition afterwards (its start is the anchor minus :data:`STARTED_DAYS_AGO`).
@@ -14,10 +18,19 @@ delete the edition in the admin (or start from an empty data folder) and run ``l
 
 import datetime as dt
 
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from alliances.models import Phase, Programme, Step, Theme
-from alliances.pilot import THEMES, upsert, upsert_many
+from alliances.loaders import DemoLoader, DemoRun, demo_loaders
+from alliances.models import MANAGE_PROGRAMMES, Phase, Programme, Step, Theme
+from alliances.pilot import THEMES, upsert, upsert_many, upsert_user
+
+DEMO_PASSWORD = "alliances-demo-2018"
+SUPERUSER_EMAIL = "admin@alliances.localhost"
+COORDINATOR_EMAIL = "coordination@alliances.localhost"
+MANAGER_EMAIL = "responsable@alliances.localhost"
+# The group that gives « Peut créer et dupliquer des éditions » (a name shown in the admin, not a msgid).
+PROGRAMME_MANAGERS_GROUP = "Responsables de programme"
 
 CURRENT_SLUG = "alliances-innovantes-edition-en-cours"
 STARTED_DAYS_AGO = 60
@@ -126,3 +139,69 @@ def load_current(anchor):
         key=("programme", "title"),
     )
     return programme
+
+
+def programme_managers_group():
+    """The group « Responsables de programme », holding the programme managers' permission (idempotent)."""
+    group, _created = Group.objects.get_or_create(name=PROGRAMME_MANAGERS_GROUP)
+    group.permissions.add(Permission.objects.get(content_type__app_label="alliances", codename=MANAGE_PROGRAMMES))
+    return group
+
+
+def load_accounts(programme, *, password, password_hash):
+    """The superuser, the coordinator (of ``programme``) and the programme manager; return the coordinator."""
+    credentials = {"password": password, "password_hash": password_hash}
+    upsert_user(SUPERUSER_EMAIL, **credentials, first_name="Admin", last_name="Démo", is_staff=True, is_superuser=True)
+    # A coordinator manages the editions they coordinate: staff, but not a superuser.
+    coordinator = upsert_user(
+        COORDINATOR_EMAIL,
+        **credentials,
+        first_name="Camille",
+        last_name="Coordination",
+        is_staff=True,
+        is_superuser=False,
+    )
+    programme.coordinators.add(coordinator)
+    # A programme manager creates and duplicates editions and sees them all: staff, not a superuser.
+    manager = upsert_user(
+        MANAGER_EMAIL,
+        **credentials,
+        first_name="Dominique",
+        last_name="Responsable",
+        is_staff=True,
+        is_superuser=False,
+    )
+    manager.groups.add(programme_managers_group())
+    return coordinator
+
+
+@demo_loaders.register
+class CoreDemo(DemoLoader):
+    """The accounts, then the current edition (its phases, steps and themes) that every other app fills."""
+
+    key = "alliances"
+    order = 0
+
+    def load(self, run: DemoRun) -> None:
+        run.coordinator = load_accounts(run.pilot, **run.credentials)
+
+    def load_current(self, run: DemoRun) -> None:
+        run.anchor = anchor_day()
+        run.current = load_current(run.anchor)
+        run.current.coordinators.add(run.coordinator)
+
+    def accounts(self, run: DemoRun) -> list[tuple[str, str]]:
+        return [
+            ("Super-administrateur", SUPERUSER_EMAIL),
+            ("Coordination (pilote 2018 et édition en cours)", COORDINATOR_EMAIL),
+            ("Responsable de programme (crée et duplique les éditions, les voit toutes)", MANAGER_EMAIL),
+        ]
+
+    def current_summary(self, current: Programme) -> list[str]:
+        return [
+            f"Édition en cours « {current.name} » ({current.slug}), du {current.starts_on:%d/%m/%Y} "
+            f"au {current.ends_on:%d/%m/%Y} (dates fixées le jour de sa création)."
+        ]
+
+    def viewers(self, current: Programme) -> list[str]:
+        return [f"{COORDINATOR_EMAIL} (coordination, cockpit /coordination/editions/{current.slug}/)"]

@@ -1,8 +1,9 @@
 """The core's part of the 2018 pilot (DESIGN §5), and the idempotent writers every loader uses.
 
 Each app has its own loader module (``sessions/pilot.py``, ``governance/pilot.py``…) that loads
-its part given the Programme; the management commands ``load_pilot_programme`` and ``load_demo``
-call them in order inside one transaction.
+its part given the Programme and registers it in :data:`alliances.loaders.pilot_loaders`; the
+management commands ``load_pilot_programme`` and ``load_demo`` run them in their declared order
+inside one transaction. The core's own loader, at the end of this module, comes first.
 
 Idempotence: every row is found by its natural key and written only when a value differs, so a
 second run creates no row and changes no value (``auto_now`` fields included). Two kinds of values:
@@ -19,6 +20,7 @@ import datetime as dt
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 
+from alliances.loaders import PilotLoader, PilotRun, pilot_loaders
 from alliances.models import Phase, Programme, Step, Theme, User
 
 PILOT_SLUG = "alliances-innovantes-2018"
@@ -86,12 +88,7 @@ def upsert_many(model, rows, *, key, initial=()):
             obj = model(**row)
             to_create.append(obj)
         else:
-            changed = [n for n, v in row.items() if n not in key and n not in initial and _differs(obj, n, v)]
-            for name in changed:
-                setattr(obj, name, row[name])
-            for name, value in row.items():
-                if isinstance(value, models.Model) and not _differs(obj, name, value):
-                    setattr(obj, name, value)  # the same row: fills the cache, sparing later lookups
+            changed = _refresh(obj, row, fixed={*key, *initial})
             if changed:
                 to_update.append(obj)
                 changed_fields.update(changed)
@@ -100,6 +97,17 @@ def upsert_many(model, rows, *, key, initial=()):
     if to_update:
         model.objects.bulk_update(to_update, sorted(changed_fields))
     return result
+
+
+def _refresh(obj, row, *, fixed):
+    """Give an existing ``obj`` the values of ``row`` but the ``fixed`` fields; return the names changed."""
+    changed = [n for n, v in row.items() if n not in fixed and _differs(obj, n, v)]
+    for name in changed:
+        setattr(obj, name, row[name])
+    for name, value in row.items():
+        if isinstance(value, models.Model) and not _differs(obj, name, value):
+            setattr(obj, name, value)  # the same row: fills the cache, sparing later lookups
+    return changed
 
 
 def demo_password_hash(password):
@@ -248,3 +256,23 @@ def load():
 def themes_by_order(programme):
     """The pilot's themes keyed by their order (1–6), for the other apps' loaders."""
     return {theme.order: theme for theme in programme.themes.all()}
+
+
+@pilot_loaders.register
+class CorePilot(PilotLoader):
+    """The edition itself, its phases, steps and themes: first, every other app's part hangs on it."""
+
+    key = "alliances"
+    order = 0
+
+    def load(self, run: PilotRun) -> None:
+        run.programme = load()
+
+    def summary(self, programme: Programme) -> list[str]:
+        steps = sum(phase.steps.count() for phase in programme.phases.all())
+        return [
+            f"Édition « {programme.name} » ({programme.slug}), "
+            f"du {programme.starts_on:%d/%m/%Y} au {programme.ends_on:%d/%m/%Y}, "
+            f"{programme.target_networks} réseaux visés.",
+            f"  {programme.phases.count()} phases, {steps} étapes, {programme.themes.count()} thématiques.",
+        ]

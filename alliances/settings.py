@@ -179,8 +179,17 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 # The public address of the platform, for links in emails sent outside a request.
 # The benchmark's baseline page (/bench-minimal/, bench/web.py) is routed only with DEBUG or when
-# the benchmark asks for it: a production deployment has no page that exists for measuring.
+# the benchmark asks for it: a production deployment has no page that exists for measuring. With
+# DEBUG off it is accepted only for a benchmark on this machine, one that answers local host names
+# only (bench/web.py and bench/pages.py do): a platform that serves a public name refuses to start
+# with it, and `check --deploy` flags it (alliances.W001).
 BENCH_MINIMAL_VIEW = env_bool("BENCH_MINIMAL_VIEW", False)
+BENCH_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
+if BENCH_MINIMAL_VIEW and not DEBUG and not set(ALLOWED_HOSTS) <= BENCH_LOCAL_HOSTS:
+    raise ImproperlyConfigured(
+        "BENCH_MINIMAL_VIEW is for a benchmark on this machine: with DEBUG off, ALLOWED_HOSTS may then name only "
+        f"{', '.join(sorted(BENCH_LOCAL_HOSTS))}, got {', '.join(ALLOWED_HOSTS)}. Leave it off in production."
+    )
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
 if SITE_URL is not None and not SITE_URL.startswith(("http://", "https://")):

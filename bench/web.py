@@ -135,7 +135,7 @@ def login_cookie(user):
 
 def pages(seed):
     """(label, path, cookie) of each measured page, for the people of the first edition."""
-    from evaluation.scale import edition_slug
+    from alliances.scale import edition_slug
     from governance.models import CommitteeMember
     from networks.models import Participant
     from sessions.models import Session

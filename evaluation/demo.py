@@ -11,6 +11,7 @@ import datetime as dt
 import random
 
 from alliances.demo import at
+from alliances.loaders import DemoLoader, DemoRun, demo_loaders
 from alliances.pilot import upsert, upsert_many
 from evaluation import pilot as evaluation_pilot
 from evaluation.models import Answer, Competency, Question, Questionnaire, Response
@@ -179,3 +180,21 @@ def _upsert_responses(response_rows, answer_specs):
                 row["selected"] = value
             answer_rows.append(row)
     upsert_many(Answer, answer_rows, key=("response", "question"))
+
+
+@demo_loaders.register
+class EvaluationDemo(DemoLoader):
+    key = "evaluation"
+    order = 30
+    after = ("networks", "sessions")  # answers of the participants, to each session's questionnaire
+
+    def load(self, run: DemoRun) -> None:
+        load(run.pilot, participants=run.shared["participants"])
+
+    def load_current(self, run: DemoRun) -> None:
+        load_current(
+            run.current,
+            anchor=run.anchor,
+            participants=run.shared["current_participants"],
+            sessions=run.shared["current_sessions"],
+        )

@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from alliances.loaders import PilotLoader, PilotRun, pilot_loaders
 from alliances.pilot import upsert, upsert_many
 from evaluation.models import Competency, Question, Questionnaire
 
@@ -245,3 +246,16 @@ def _rows(questionnaire, specs):
         }
         for order, (text, help_text, kind, choices, required) in enumerate(specs, start=1)
     ]
+
+
+@pilot_loaders.register
+class EvaluationPilot(PilotLoader):
+    key = "evaluation"
+    order = 40
+    after = ("sessions",)  # a feedback questionnaire per session
+
+    def load(self, run: PilotRun) -> None:
+        load(run.programme)
+
+    def figures(self, programme) -> list[tuple[int, str]]:
+        return [(20, f"{programme.competencies.count()} compétences")]

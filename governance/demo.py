@@ -8,6 +8,7 @@ Deterministic: a seeded random generator and natural keys, so a second run chang
 import datetime as dt
 import random
 
+from alliances.loaders import DemoLoader, DemoRun, demo_loaders
 from alliances.pilot import update, upsert, upsert_many, upsert_user
 from governance import pilot as governance_pilot
 from governance.models import Committee, CommitteeMember, Decision, Meeting, MeetingAttendance
@@ -157,3 +158,22 @@ def load_current(programme, *, anchor, committee_member):
         },
     )
     return committee
+
+
+@demo_loaders.register
+class GovernanceDemo(DemoLoader):
+    key = "governance"
+    order = 40
+    after = ("alliances",)
+
+    def load(self, run: DemoRun) -> None:
+        run.shared["committee_member"] = load(run.pilot, **run.credentials)
+
+    def load_current(self, run: DemoRun) -> None:
+        load_current(run.current, anchor=run.anchor, committee_member=run.shared["committee_member"])
+
+    def accounts(self, run: DemoRun) -> list[tuple[str, str]]:
+        return [("Membre des comités de pilotage et d'orientation", run.shared["committee_member"].email)]
+
+    def viewers(self, current) -> list[str]:
+        return [f"{COMMITTEE_MEMBER_EMAIL} (comité de pilotage)"]

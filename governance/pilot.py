@@ -10,6 +10,7 @@ bringing the placeholder back.
 
 import datetime as dt
 
+from alliances.loaders import PilotLoader, PilotRun, pilot_loaders
 from alliances.pilot import upsert, upsert_many
 from governance.models import Committee, CommitteeMember, Meeting, Organisation
 
@@ -160,3 +161,29 @@ def load(programme):
         initial=("held_on", "starts_at", "location", "agenda"),
     )
     return committees
+
+
+def committees_in_order(programme):
+    """The edition's committees: steering, orientation, technical."""
+    order = list(Committee.Kind.values)
+    return sorted(programme.committees.all(), key=lambda committee: order.index(committee.kind))
+
+
+@pilot_loaders.register
+class GovernancePilot(PilotLoader):
+    key = "governance"
+    order = 30
+    after = ("alliances",)
+
+    def load(self, run: PilotRun) -> None:
+        load(run.programme)
+
+    def summary(self, programme) -> list[str]:
+        seats = ", ".join(
+            f"{c.get_kind_display()} : {c.members.count()} membres" for c in committees_in_order(programme)
+        )
+        return [f"  Comités — {seats}."]
+
+    def figures(self, programme) -> list[tuple[int, str]]:
+        meetings = sum(committee.meetings.count() for committee in programme.committees.all())
+        return [(10, f"{meetings} réunions de comité")]

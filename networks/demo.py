@@ -11,6 +11,7 @@ import datetime as dt
 import random
 import unicodedata
 
+from alliances.loaders import DemoLoader, DemoRun, demo_loaders
 from alliances.pilot import upsert, upsert_many, upsert_user
 from networks.models import (
     Binome,
@@ -410,3 +411,39 @@ def load_current(programme, *, anchor, password, password_hash):
         key=("roadmap", "title"),
     )
     return [participant for enrolment in agreed for participant in participants[enrolment.pk]]
+
+
+@demo_loaders.register
+class NetworksDemo(DemoLoader):
+    """Leaves ``shared["participants"]`` (the pilot's) and ``shared["current_participants"]`` for the later loaders."""
+
+    key = "networks"
+    order = 10
+    after = ("alliances",)
+
+    def load(self, run: DemoRun) -> None:
+        run.shared["participants"] = load(run.pilot, **run.credentials)
+
+    def load_current(self, run: DemoRun) -> None:
+        run.shared["current_participants"] = load_current(run.current, anchor=run.anchor, **run.credentials)
+
+    def accounts(self, run: DemoRun) -> list[tuple[str, str]]:
+        return [
+            (f"Participant·e — {participant.enrolment.network.acronym}", participant.user.email)
+            for participant in run.shared["participants"]
+            if participant.user.email in DEMO_PARTICIPANT_EMAILS
+        ]
+
+    def summary(self, programme) -> list[str]:
+        enrolments = programme.enrolments.all()
+        counts = {status: enrolments.filter(status=status).count() for status in Enrolment.Status.values}
+        pilots = programme.enrolments.pilots().filter(participants__isnull=False).distinct().count()
+        return [
+            f"  Réseaux fictifs sollicités : {enrolments.count()} "
+            f"({counts[AGREED]} accords, {counts[PENDING]} en attente, {counts[REFUSED]} refus) ; "
+            f"{pilots} réseaux pilotes avec leurs participants, partenariats, freins et feuille de route."
+        ]
+
+    def viewers(self, current) -> list[str]:
+        logins = [email for email in DEMO_PARTICIPANT_EMAILS if current.participants.filter(user__email=email)]
+        return [f"{', '.join(logins)} (participants)"]

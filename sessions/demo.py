@@ -14,6 +14,7 @@ from collections import Counter
 from django.utils import timezone
 
 from alliances.demo import at
+from alliances.loaders import DemoLoader, DemoRun, demo_loaders
 from alliances.pilot import themes_by_order, update, upsert, upsert_many
 from sessions import pilot as sessions_pilot
 from sessions.models import (
@@ -279,3 +280,29 @@ def load_current(programme, *, anchor, participants, coordinator):
         key=("enrolment", "held_on"),
     )
     return sessions
+
+
+@demo_loaders.register
+class SessionsDemo(DemoLoader):
+    """Reads the networks' participants; leaves ``shared["current_sessions"]`` for the evaluation."""
+
+    key = "sessions"
+    order = 20
+    after = ("networks",)
+
+    def load(self, run: DemoRun) -> None:
+        load(run.pilot, participants=run.shared["participants"], coordinator=run.coordinator)
+
+    def load_current(self, run: DemoRun) -> None:
+        run.shared["current_sessions"] = load_current(
+            run.current, anchor=run.anchor, participants=run.shared["current_participants"], coordinator=run.coordinator
+        )
+
+    def current_summary(self, current) -> list[str]:
+        next_session = current.sessions.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+        if next_session is None:
+            return []
+        return [
+            f"  Prochaine session : {next_session.code} le {timezone.localtime(next_session.starts_at):%d/%m/%Y}, "
+            "des réponses manquent ; son rappel part avec la tâche périodique (make run)."
+        ]

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from alliances.loaders import PilotLoader, PilotRun, pilot_loaders
 from alliances.pilot import themes_by_order, upsert
 from sessions.models import InspiringMeeting, Resource, Session
 
@@ -143,3 +144,20 @@ def load(programme):
         {"url": RESOURCE_KIT["url"], "description": RESOURCE_KIT["description"]},
         initial={"theme": themes[RESOURCE_KIT_THEME]},
     )
+
+
+@pilot_loaders.register
+class SessionsPilot(PilotLoader):
+    key = "sessions"
+    order = 20
+    after = ("alliances",)  # the themes
+
+    def load(self, run: PilotRun) -> None:
+        load(run.programme)
+
+    def summary(self, programme) -> list[str]:
+        sessions = programme.sessions.order_by("number")
+        return ["  Sessions : " + ", ".join(f"{s.code} {s.title}" for s in sessions) + "."]
+
+    def figures(self, programme) -> list[tuple[int, str]]:
+        return [(30, f"{programme.resources.count()} ressource(s)")]

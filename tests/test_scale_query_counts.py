@@ -31,8 +31,8 @@ from django.utils.html import escape
 
 from alliances.management.commands.generate_scale_data import generate_scale_data
 from alliances.models import Notification, Programme, Report, User
+from alliances.scale import edition_slug
 from evaluation.models import Finding, Question, Questionnaire
-from evaluation.scale import edition_slug
 from governance.models import CommitteeMember, Decision, Meeting
 from networks.models import Enrolment, Participant, RoadmapAction
 from sessions import services as session_services

@@ -1,11 +1,12 @@
 """``manage.py generate_scale_data --editions N [--seed S]``: N complete generated editions, in bulk.
 
-Each edition (slug ``scale-<seed>-<i>``) is built by :func:`evaluation.scale.build_edition` in its
-own transaction: 15 networks (9/4/2), 50 participants in binômes, 4 sessions with registrations
-and attendance, inventories, obstacles, roadmaps, questionnaires with answers, 3 committees with
-meetings and decisions. The data depend only on the seed; an edition that already exists is
-skipped, so a second run creates nothing. Every generated account has the password
-``scale-data`` (hashed once). Prints the time taken and the rows created per model.
+Each edition (slug ``scale-<seed>-<i>``) is built in its own transaction by every app's part of it
+(its ``scale.py``, registered in :data:`alliances.loaders.scale_builders`, run in their declared
+order; the plan is in ``alliances/scale.py``): 15 networks (9/4/2), 50 participants in binômes,
+4 sessions with registrations and attendance, inventories, obstacles, roadmaps, questionnaires
+with answers, 3 committees with meetings and decisions. The data depend only on the seed; an
+edition that already exists is skipped, so a second run creates nothing. Every generated account
+has the password ``scale-data`` (hashed once). Prints the time taken and the rows created per model.
 """
 
 import time
@@ -15,29 +16,31 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from alliances.loaders import ScaleEdition, ScaleRun, scale_builders, scale_slug
 from alliances.models import Programme
-from evaluation import scale
 
 PASSWORD = "scale-data"
 
 
 def generate_scale_data(editions, seed=0):
     """Create the missing editions ``scale-<seed>-1`` … ``scale-<seed>-<editions>``; return (created slugs, counts)."""
-    wanted = [scale.edition_slug(seed, i) for i in range(1, editions + 1)]
+    builders = scale_builders.ordered()  # a builder missing its prerequisite is refused before anything is written
+    wanted = [scale_slug(seed, i) for i in range(1, editions + 1)]
     existing = set(Programme.objects.filter(slug__in=wanted).values_list("slug", flat=True))
     missing = [i for i, slug in enumerate(wanted, start=1) if slug not in existing]
     counts = Counter()
     if not missing:
         return [], counts
-    password_hash = make_password(PASSWORD)
-    regions = scale.scale_regions()
+    run = ScaleRun(seed=seed, password_hash=make_password(PASSWORD))
     with transaction.atomic():
-        organisations = scale.organisation_pool()
+        for builder in builders:
+            builder.prepare(run)
     for i in missing:
+        edition = ScaleEdition(run=run, index=i, slug=wanted[i - 1])
         with transaction.atomic():
-            counts += scale.build_edition(
-                seed, i, password_hash=password_hash, regions=regions, organisations=organisations
-            )
+            for builder in builders:
+                builder.build(edition)
+        counts += edition.counts
     return [wanted[i - 1] for i in missing], counts
 
 

@@ -1,18 +1,15 @@
 """``manage.py load_pilot_programme``: the 2018 pilot edition as the note describes it (DESIGN §5).
 
-Idempotent: a second run creates no row and changes no value. Each app loads its own part; this
-command, the top layer, calls them in dependency order inside one transaction.
+Idempotent: a second run creates no row and changes no value. Each app loads its own part in its
+``pilot.py`` (registered in :data:`alliances.loaders.pilot_loaders`); this command runs them in
+their declared order inside one transaction, then prints their summary.
 """
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from alliances import pilot as core_pilot
-from evaluation import pilot as evaluation_pilot
-from governance import pilot as governance_pilot
-from governance.models import Committee
-from sessions import pilot as sessions_pilot
+from alliances.loaders import PilotRun, figures_line, pilot_loaders
 
 PROJECT_APPS = ("alliances", "networks", "programme_sessions", "governance", "evaluation")
 
@@ -27,34 +24,18 @@ def project_row_count():
 
 
 def load_pilot_programme():
-    """Load the whole pilot edition; return its Programme. Call inside a transaction."""
-    programme = core_pilot.load()
-    sessions_pilot.load(programme)
-    governance_pilot.load(programme)
-    evaluation_pilot.load(programme)
-    return programme
+    """Load the whole pilot edition, every app's part in order; return its Programme. Call inside a transaction."""
+    run = PilotRun()
+    for loader in pilot_loaders.ordered():
+        loader.load(run)
+    return run.programme
 
 
 def pilot_summary(programme):
-    """A short French description of the edition as it stands in the database."""
-    order = list(Committee.Kind.values)  # steering, orientation, technical
-    committees = sorted(programme.committees.all(), key=lambda committee: order.index(committee.kind))
-    sessions = programme.sessions.order_by("number")
-    seats = ", ".join(f"{c.get_kind_display()} : {c.members.count()} membres" for c in committees)
-    return "\n".join(
-        [
-            f"Édition « {programme.name} » ({programme.slug}), "
-            f"du {programme.starts_on:%d/%m/%Y} au {programme.ends_on:%d/%m/%Y}, "
-            f"{programme.target_networks} réseaux visés.",
-            f"  {programme.phases.count()} phases, "
-            f"{sum(phase.steps.count() for phase in programme.phases.all())} étapes, "
-            f"{programme.themes.count()} thématiques.",
-            "  Sessions : " + ", ".join(f"{s.code} {s.title}" for s in sessions) + ".",
-            f"  Comités — {seats}.",
-            f"  {sum(c.meetings.count() for c in committees)} réunions de comité, "
-            f"{programme.competencies.count()} compétences, {programme.resources.count()} ressource(s).",
-        ]
-    )
+    """A short French description of the edition as it stands in the database, every app's lines."""
+    loaders = pilot_loaders.ordered()
+    lines = [line for loader in loaders for line in loader.summary(programme)]
+    return "\n".join([*lines, figures_line([figure for loader in loaders for figure in loader.figures(programme)])])
 
 
 def created_message(before, after):
