@@ -1,14 +1,14 @@
 """Developer-only code is never routed in production: the benchmark's baseline page (``/bench-minimal/``,
 ``BENCH_MINIMAL_VIEW``) is accepted with DEBUG off only by a platform answering local host names, as
-the benchmarks run it, and ``check --deploy`` flags it. (Its routing either way: tests/test_healthz.py.)"""
+the benchmarks run it, and ``check --deploy`` flags it. (Its routing either way: tests/alliances/test_healthz.py.)"""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.test_security_settings import PRODUCTION, manage
-from tests.test_settings import settings_ok, settings_refused
+from tests.alliances.test_security_settings import PRODUCTION, manage
+from tests.alliances.test_settings import settings_ok, settings_refused
 
 pytestmark = pytest.mark.slow
 

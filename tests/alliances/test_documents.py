@@ -15,8 +15,8 @@ from django.utils import timezone
 from alliances import documents, notifications
 from alliances.documents import DocumentError, report_claim, report_render, report_request
 from alliances.models import Notification, Report
-from governance import committee_packs
 from evaluation.dashboard import programme_dashboard
+from governance import committee_packs
 from governance.models import Meeting
 from tests import factories
 from tests.factories_documents import add_networks, known_edition, pdf_pages, pdf_text, render_pngs, report_pdf
