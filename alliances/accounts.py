@@ -11,6 +11,8 @@ the namespaced URL names of ``alliances/account_urls.py``. Failed logins are
 throttled by django-axes (see settings, "Users").
 """
 
+from __future__ import annotations
+
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -20,9 +22,10 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.db import transaction
-from django.forms import BaseForm
-from django.http import HttpRequest, QueryDict
+from django.forms import BaseModelForm
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -32,6 +35,7 @@ from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
+from alliances.access import AuthenticatedHttpRequest
 from alliances.forms import EmailAuthenticationForm, ProfileForm
 from alliances.invitations import invitation_accept, invitation_token_generator
 from alliances.models import User, normalise_email
@@ -44,9 +48,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ProfilePart:
-    """What one app adds to the profile page: forms (shown after the person's own) and template context."""
+    """What one app adds to the profile page: forms (shown after the person's own, saved with it) and template context."""
 
-    forms: list[BaseForm] = field(default_factory=list)
+    forms: list[BaseModelForm[Any]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,7 +74,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule): a link or an image cannot log anyone out."""
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Vous êtes déconnecté(e)."))
         return response
@@ -98,7 +102,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = normalise_email(form.cleaned_data["email"])
         try:
             allowed = password_reset_allowed(email=email, client_ip=client_ip(self.request))
@@ -156,12 +160,12 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     title = gettext_lazy("Activer votre compte")
 
-    def get_user(self, uidb64):
+    def get_user(self, uidb64: str) -> User | None:
         # A deactivated account's invitation is no longer valid: it could not log in.
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
 
-    def form_valid(self, form):
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         user = invitation_accept(user=form.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         if AxesProxyHandler.is_locked(self.request, credentials={"username": user.email}):
@@ -178,7 +182,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         messages.success(self.request, _("Bienvenue ! Votre compte est activé."))
         return redirect(self.get_success_url())
 
-    def get_success_url(self):
+    def get_success_url(self) -> str:
         # The first app that claims the new account (networks: a participant → the portal home), else the profile.
         for contribution in account_parts.all():
             destination = contribution.after_invitation(self.user)
@@ -189,12 +193,12 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request):
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Any logged-in person edits their names, phone and notifications; each app adds its part (a participation)."""
     data = request.POST if request.method == "POST" else None
     form = ProfileForm(data, instance=request.user)
     context: dict[str, Any] = {"form": form}
-    section_forms: list[BaseForm] = []
+    section_forms: list[BaseModelForm[Any]] = []
     for contribution in account_parts.all():
         part = contribution.profile(request, data)
         section_forms.extend(part.forms)

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from alliances.access import CoordinatorHttpRequest
 from alliances.models import Notification, Phase, Programme, Step
 from alliances.registry import Registry
 
@@ -48,8 +49,10 @@ class Panel(Generic[D]):
     template: str = ""
     order: int = 100
 
-    def get_data(self, programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime) -> D | None:
-        """What the template shows, or ``None`` to leave the panel out (nothing to say)."""
+    def get_data(
+        self, programme: Programme, *, request: CoordinatorHttpRequest, today: dt.date, now: dt.datetime
+    ) -> D | None:
+        """What the template shows, or ``None`` to leave the panel out (nothing to say); ``request`` is a coordinator's."""
         raise NotImplementedError
 
     def alerts(self, data: D) -> list[Alert]:
@@ -102,7 +105,7 @@ class RenderedPanel:
 
 
 def build(
-    programme: Programme, *, request: HttpRequest, today: dt.date, now: dt.datetime
+    programme: Programme, *, request: CoordinatorHttpRequest, today: dt.date, now: dt.datetime
 ) -> tuple[list[RenderedPanel], list[Alert]]:
     """``(panels, alerts)``: the panels of ``programme``'s cockpit that have something to show, in
     order, and what they say needs doing (danger first)."""

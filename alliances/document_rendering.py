@@ -5,10 +5,14 @@ WeasyPrint never touches the network: the ``LocalOnlyURLFetcher`` refuses every 
 loads Pango, which the web process rarely needs. ``alliances.documents`` re-exports these names.
 """
 
+from __future__ import annotations
+
 import functools
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -35,20 +39,20 @@ def _static_roots() -> list[Path]:
     return roots
 
 
-def _weasyprint():
+def _weasyprint() -> Any:  # the weasyprint module, which ships no types
     import weasyprint  # imported lazily: it loads Pango, which the web process rarely needs
 
     return weasyprint
 
 
 @functools.cache
-def _local_only_fetcher_class():
+def _local_only_fetcher_class() -> type[Any]:  # WeasyPrint ships no types: its URLFetcher is Any
     from weasyprint.urls import URLFetcher
 
     class LocalOnlyURLFetcher(URLFetcher):
         """Fetch ``data:`` URIs and files of the static folders; refuse everything else (no network)."""
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
             scheme = urlsplit(url).scheme.lower()
             if scheme == "data":
                 return super().fetch(url, headers)
@@ -61,7 +65,7 @@ def _local_only_fetcher_class():
     return LocalOnlyURLFetcher
 
 
-def local_url_fetcher():
+def local_url_fetcher() -> Any:
     return _local_only_fetcher_class()()
 
 
@@ -84,13 +88,15 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     return document.write_pdf(), len(document.pages)
 
 
-def render_html(template_name: str, context: dict, *, programme: Programme | None = None) -> str:
+def render_html(template_name: str, context: dict[str, Any], *, programme: Programme | None = None) -> str:
     """The document's HTML: the template with the header data every document shows."""
     full_context = {"programme": programme, "generated_at": timezone.localtime(), **context}
     return render_to_string(template_name, full_context)
 
 
-def render_document(template_name: str, context: dict, *, programme: Programme | None = None) -> RenderedDocument:
+def render_document(
+    template_name: str, context: dict[str, Any], *, programme: Programme | None = None
+) -> RenderedDocument:
     html = render_html(template_name, context, programme=programme)
     pdf, pages = html_to_pdf(html)
     return RenderedDocument(html=html, pdf=pdf, pages=pages)

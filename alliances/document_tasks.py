@@ -11,6 +11,8 @@ migration ``alliances/0009_report_watchdog_periodic_task``): see
 :func:`alliances.documents.report_recover_stale`.
 """
 
+from typing import Any
+
 from celery import shared_task
 
 from alliances import notifications
@@ -19,7 +21,7 @@ from alliances.tasks import raise_database_retry
 
 
 @shared_task(bind=True, name="alliances.render_report", max_retries=notifications.DATABASE_RETRIES)
-def render_report(self, report_id, force=False):
+def render_report(self: Any, report_id: int, force: bool = False) -> str | None:  # self: the Celery task (no types)
     """Render one report to PDF; returns its final status (or None when it was deleted meanwhile).
 
     The database gone (an outage, a restart) is retried like the sending tasks' (5, 10, 20, then
@@ -36,6 +38,6 @@ def render_report(self, report_id, force=False):
 
 
 @shared_task(name="alliances.recover_reports")
-def recover_reports():
+def recover_reports() -> dict[str, int]:
     """The watchdog: a report whose worker died is marked « échec » and queued again once."""
     return report_recover_stale()

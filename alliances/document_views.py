@@ -17,13 +17,17 @@ Stored files are never served through ``MEDIA_URL``: production serves no media 
 the DEBUG media route of ``alliances/urls.py`` (:func:`debug_media`) refuses ``reports/``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
+from alliances.access import AuthenticatedHttpRequest
 from alliances.document_rendering import safe_media_path
 from alliances.documents import (
     DocumentError,
@@ -42,7 +47,7 @@ from alliances.documents import (
     report_request,
     report_title,
 )
-from alliances.models import Programme, Report
+from alliances.models import Programme, Report, User
 
 # While a document is being rendered, its status page reloads itself every few seconds.
 STATUS_REFRESH_SECONDS = 3
@@ -51,15 +56,15 @@ STATUS_REFRESH_SECONDS = 3
 class DocumentAccess:
     """What one user may reach of the documents; the editions they coordinate cost one query, cached."""
 
-    def __init__(self, user):
+    def __init__(self, user: User) -> None:
         self.user = user
-        self._coordinated = None
+        self._coordinated: frozenset[int] | None = None
 
     @property
-    def is_superuser(self):
+    def is_superuser(self) -> bool:
         return self.user.is_active and self.user.is_superuser
 
-    def coordinated_ids(self):
+    def coordinated_ids(self) -> frozenset[int]:
         """The editions the user coordinates (superusers aside: they reach every edition)."""
         if self._coordinated is None:
             self._coordinated = (
@@ -69,31 +74,42 @@ class DocumentAccess:
             )
         return self._coordinated
 
-    def coordinates(self, programme_id):
+    def coordinates(self, programme_id: int) -> bool:
         return self.is_superuser or programme_id in self.coordinated_ids()
 
-    def coordinates_any(self):
+    def coordinates_any(self) -> bool:
         return self.is_superuser or bool(self.coordinated_ids())
 
-    def may_read(self, report):
+    def may_read(self, report: Report) -> bool:
         """Its edition's coordinators, or whoever its kind's ``readers`` rule accepts (one more query)."""
         return self.coordinates(report.programme_id) or may_read_beyond_coordinators(self.user, report)
 
 
-def documents_login_required(view):
+class DocumentsHttpRequest(AuthenticatedHttpRequest):
+    """For type annotations only: the request of a view behind :func:`documents_login_required`."""
+
+    document_access: DocumentAccess
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def documents_login_required(view: View) -> View:
     """Logged out → the login page; otherwise ``request.document_access`` is the user's :class:`DocumentAccess`."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        request.document_access = DocumentAccess(request.user)
-        return view(request, *args, **kwargs)
+        # From here on the request is a logged-in one: the attribute the views read is set on it.
+        documents_request = cast(DocumentsHttpRequest, request)
+        documents_request.document_access = DocumentAccess(request.user)
+        return view(documents_request, *args, **kwargs)
 
     return wrapper
 
 
-def _readable_report(request, pk, **filters):
+def _readable_report(request: DocumentsHttpRequest, pk: int, **filters: Any) -> Report:
     report = Report.objects.filter(pk=pk, **filters).select_related("programme").first()
     if report is None or not request.document_access.may_read(report):
         raise Http404
@@ -104,7 +120,7 @@ def _readable_report(request, pk, **filters):
 
 
 @documents_login_required
-def download(request, pk):
+def download(request: DocumentsHttpRequest, pk: int) -> FileResponse:
     """The PDF as an attachment with a readable, safe name; 404 for anyone who may not read it."""
     report = _readable_report(request, pk, status=Report.Status.READY)
     try:
@@ -118,7 +134,7 @@ def download(request, pk):
     return response
 
 
-def _status_data(report, awaited):
+def _status_data(report: Report, awaited: bool) -> dict[str, Any]:
     return {
         "id": report.pk,
         "kind": report.kind,
@@ -136,7 +152,7 @@ def _status_data(report, awaited):
 
 
 @documents_login_required
-def status(request, pk):
+def status(request: DocumentsHttpRequest, pk: int) -> HttpResponse:
     """Where a document stands: a small page that reloads itself while pending, or JSON (``?format=json``).
 
     It reloads only while a result may still come: not on a final state, and not once the document has
@@ -168,7 +184,7 @@ def status(request, pk):
 
 @require_POST
 @documents_login_required
-def render_again(request, pk):
+def render_again(request: DocumentsHttpRequest, pk: int) -> HttpResponse:
     """« Produire à nouveau » from the status page: the edition's coordinators, whatever the document's state."""
     report = _readable_report(request, pk)
     if not request.document_access.coordinates(report.programme_id):
@@ -182,7 +198,7 @@ def render_again(request, pk):
     )
 
 
-def _to_status(request, report, *, ready, waiting):
+def _to_status(request: HttpRequest, report: Report, *, ready: str, waiting: str) -> HttpResponse:
     """Back to the document's status page, saying where it stands (``ready`` / ``waiting``: « %(title)s » messages)."""
     report.refresh_from_db(fields=["status"])  # rendered already when tasks run in-process
     if report.status != Report.Status.FAILED:  # a failure: the status page says why
@@ -194,7 +210,7 @@ def _to_status(request, report, *, ready, waiting):
 # --- Launch (coordinators) -------------------------------------------------------------------
 
 
-def _back(request, fallback):
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
@@ -203,7 +219,7 @@ def _back(request, fallback):
 
 @require_POST
 @documents_login_required
-def launch(request):
+def launch(request: DocumentsHttpRequest) -> HttpResponse:
     """A coordinator asks for a document (kind, edition and the kind's parameters, from a form)."""
     access = request.document_access
     if not access.coordinates_any():
@@ -233,7 +249,7 @@ def launch(request):
 # --- DEBUG media ---------------------------------------------------------------------------
 
 
-def debug_media(request, path):
+def debug_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Media files in DEBUG only (uploads such as resources), never the generated documents.
 
     The path is normalised first, so « resources/../reports/… » is refused too.
@@ -241,4 +257,4 @@ def debug_media(request, path):
     normalised = safe_media_path(path)
     if normalised == "reports" or normalised.startswith("reports/"):
         raise Http404
-    return serve(request, normalised, document_root=settings.MEDIA_ROOT)
+    return serve(request, normalised, document_root=str(settings.MEDIA_ROOT))

@@ -39,18 +39,21 @@ report stays « en cours » for ever:
 The HTML → PDF step (WeasyPrint, which never touches the network) is :mod:`alliances.document_rendering`.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -66,7 +69,10 @@ from alliances.document_rendering import (  # noqa: F401 - the rendering helpers
     render_html,
     safe_media_path,
 )
-from alliances.models import Programme, Report
+from alliances.models import Programme, Report, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +92,14 @@ class DocumentError(Exception):
 # --- Registry -----------------------------------------------------------------------------
 
 
+class BuildContext(Protocol):
+    """A kind's builder: the template context of one document (``report``: the Report rendered, None for a page)."""
+
+    def __call__(
+        self, programme: Programme, parameters: dict[str, Any], /, *, report: Report | None = None
+    ) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class DocumentParameter:
     """A parameter a kind needs (a session, a participant…), as the admin form and the command ask it.
@@ -98,36 +112,36 @@ class DocumentParameter:
     """
 
     name: str
-    label: str
+    label: StrOrPromise
     clean: Callable[[Programme, Any], Any]
     describe: Callable[[Programme, Any], str] | None = None
     choices: Callable[[Programme], list[tuple[str, str]]] | None = None
     required: bool = True
-    help_text: str = ""
+    help_text: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
 class DocumentKind:
     code: str
-    label: str
+    label: StrOrPromise
     template_name: str
-    build_context: Callable[[Programme, dict], dict]
+    build_context: BuildContext
     committee_visible: bool
     parameters: tuple[DocumentParameter, ...] = ()
     #: context → a small JSON-able dict of key figures kept in Report.parameters["snapshot"].
-    snapshot: Callable[[dict], dict] | None = None
+    snapshot: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None
     #: called with the Report once READY (after commit): e.g. e-mail the file. Errors are logged, not raised.
     on_ready: Callable[[Report], None] | None = None
     #: checks the cleaned parameters together (a meeting of the chosen committee…); raises ValidationError.
-    check: Callable[[Programme, dict], None] | None = None
-    description: str = ""
+    check: Callable[[Programme, dict[str, Any]], None] | None = None
+    description: StrOrPromise = ""
     #: A committee-visible kind that belongs to one committee: the name of its parameter whose stored value is
     #: that committee's code in the edition (a committee's kind is unique per edition). Only the members of that
     #: committee read it (coordinators aside). None: an edition-wide document, read by every committee member.
     committee_parameter: str | None = None
     #: Who reads its reports besides the edition's coordinators: (user, report) → bool, at most one query.
     #: None: the coordinators only. A committee-visible kind needs one (its readers are the committees').
-    readers: Callable[[Any, Report], bool] | None = None
+    readers: Callable[[User, Report], bool] | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -161,7 +175,7 @@ def get_kind(code: str) -> DocumentKind:
         raise DocumentError(_("Type de document inconnu : « %(kind)s ».") % {"kind": code}) from None
 
 
-def kind_choices() -> list[tuple[str, str]]:
+def kind_choices() -> list[tuple[str, StrOrPromise]]:
     return [(kind.code, kind.label) for kind in kinds()]
 
 
@@ -169,7 +183,7 @@ def committee_visible_codes() -> list[str]:
     return sorted(code for code, kind in _kinds.items() if kind.committee_visible)
 
 
-def may_read_beyond_coordinators(user, report: Report) -> bool:
+def may_read_beyond_coordinators(user: User, report: Report) -> bool:
     """Whether the kind's ``readers`` rule lets ``user`` read ``report`` (coordinators are the caller's question)."""
     kind = _kinds.get(report.kind)
     return kind is not None and kind.readers is not None and kind.readers(user, report)
@@ -183,19 +197,19 @@ def kind_label(code: str) -> str:
 # --- Selectors ----------------------------------------------------------------------------
 
 
-def _committee_readable(committees) -> Q:
+def _committee_readable(committees: Iterable[str]) -> Q:
     """Reports a member of ``committees`` (their codes, in one edition) may read: edition-wide ones, and their own."""
-    committees = sorted({str(code) for code in committees})
+    codes = sorted({str(code) for code in committees})
     readable = Q(
         kind__in=[code for code, kind in _kinds.items() if kind.committee_visible and not kind.committee_parameter]
     )
     for code, kind in _kinds.items():
-        if kind.committee_visible and kind.committee_parameter and committees:
-            readable |= Q(kind=code, **{f"parameters__{kind.committee_parameter}__in": committees})
+        if kind.committee_visible and kind.committee_parameter and codes:
+            readable |= Q(kind=code, **{f"parameters__{kind.committee_parameter}__in": codes})
     return readable
 
 
-def committee_may_read(report: Report, committees) -> bool:
+def committee_may_read(report: Report, committees: Iterable[str]) -> bool:
     """Whether a member of ``committees`` (their codes in the report's edition) may read ``report``.
 
     The same rule as :func:`committee_documents`, for one report already fetched (no query).
@@ -208,7 +222,7 @@ def committee_may_read(report: Report, committees) -> bool:
     return str(report.parameters.get(kind.committee_parameter)) in {str(code) for code in committees}
 
 
-def committee_documents(programme, *, committees):
+def committee_documents(programme: Programme | int, *, committees: Iterable[str]) -> QuerySet[Report]:
     """The READY documents of a programme that the members of ``committees`` may download, newest first.
 
     ``committees``: the codes of the committees (in that edition) the reader sits on, or whose page is
@@ -220,7 +234,7 @@ def committee_documents(programme, *, committees):
     ).order_by("-created_at", "-pk")
 
 
-def awaited(*, now=None) -> Q:
+def awaited(*, now: dt.datetime | None = None) -> Q:
     """Reports PENDING or RUNNING for less time than a render may take: pages showing them reload themselves.
 
     Past that bound the worker is presumably gone: the page stops reloading and says so (the watchdog
@@ -236,7 +250,7 @@ def awaited(*, now=None) -> Q:
     )
 
 
-def report_awaited(report: Report, *, now=None) -> bool:
+def report_awaited(report: Report, *, now: dt.datetime | None = None) -> bool:
     """:func:`awaited` for one report already fetched (no query)."""
     cutoff = (now or timezone.now()) - stale_after()
     if report.status == Report.Status.RUNNING:
@@ -263,13 +277,15 @@ def report_filename(report: Report) -> str:
 # --- Parameters ---------------------------------------------------------------------------
 
 
-def clean_parameters(kind: DocumentKind, programme: Programme, raw: dict) -> dict:
+def clean_parameters(kind: DocumentKind, programme: Programme, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate the raw parameters of ``kind`` for ``programme``; return what Report.parameters stores.
 
     Raises ``ValidationError`` keyed by parameter name. The title (kind, programme, parameters)
     is stored along, so lists show it without a query per row.
     """
-    cleaned, errors, described = {}, {}, []
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, ValidationError] = {}
+    described: list[str] = []
     for parameter in kind.parameters:
         value = raw.get(parameter.name)
         if value in (None, ""):
@@ -301,7 +317,12 @@ def clean_parameters(kind: DocumentKind, programme: Programme, raw: dict) -> dic
 
 
 def report_request(
-    *, kind: str, programme: Programme, parameters: dict | None = None, requested_by=None, enqueue: bool = True
+    *,
+    kind: str,
+    programme: Programme,
+    parameters: Mapping[str, Any] | None = None,
+    requested_by: User | None = None,
+    enqueue: bool = True,
 ) -> Report:
     """Record a document to render and queue its rendering once the transaction commits.
 
@@ -324,7 +345,7 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 360) + 60)
 
 
-def report_claim(report_id: int, *, force: bool = False, task_id: str = ""):
+def report_claim(report_id: int, *, force: bool = False, task_id: str = "") -> dt.datetime | None:
     """Move the report to RUNNING if it is ours to render; return the claim time, or None.
 
     A sort of optimistic lock: a conditional UPDATE that only one caller can win. Claimable:
@@ -416,7 +437,7 @@ def report_render(
     return report
 
 
-def _give_up_after_attempts(report: Report, task_id: str):
+def _give_up_after_attempts(report: Report, task_id: str) -> None:
     """Our own claim, refused: every delivery of this task died while rendering. End it « échec », with why."""
     message = _(
         "La production a été interrompue %(count)s fois : le processus qui produisait ce document s'est arrêté "
@@ -429,7 +450,7 @@ def _give_up_after_attempts(report: Report, task_id: str):
     report.refresh_from_db()
 
 
-def report_recover_stale(*, now=None) -> dict:
+def report_recover_stale(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The watchdog (periodic task ``alliances.recover_reports``): no report waits for ever.
 
     * RUNNING for longer than :func:`stale_after`: its worker died without a word (the hard time
@@ -445,7 +466,8 @@ def report_recover_stale(*, now=None) -> dict:
     now = now or timezone.now()
     cutoff = now - stale_after()
     minutes = max(1, round(stale_after().total_seconds() / 60))
-    failed, requeue = 0, []
+    failed = 0
+    requeue: list[int] = []
     running = Report.objects.filter(status=Report.Status.RUNNING, started_at__lt=cutoff)
     for pk, started_at, requeued_at in running.values_list("pk", "started_at", "requeued_at"):
         first = requeued_at is None
@@ -481,7 +503,7 @@ def report_recover_stale(*, now=None) -> dict:
     return {"failed": failed, "requeued": len(requeue)}
 
 
-def report_render_again(report_ids) -> int:
+def report_render_again(report_ids: Iterable[int]) -> int:
     """« Produire à nouveau »: render these reports again with today's data, whatever their state; their count.
 
     A READY report keeps its file (still downloadable) until the new one replaces it: the task is
@@ -500,12 +522,12 @@ def report_render_again(report_ids) -> int:
     return len(ids)
 
 
-def _queue_renders(ids, *, force=False):
+def _queue_renders(ids: Iterable[int], *, force: bool = False) -> None:
     """Queue one render per report once the surrounding transaction (if any) commits."""
     from alliances.document_tasks import render_report  # the task module imports this one
 
     for report_id in ids:
-        transaction.on_commit(lambda report_id=report_id: render_report.delay(report_id, force=force))
+        transaction.on_commit(partial(render_report.delay, report_id, force=force))
 
 
 def failure_message(exc: Exception) -> str:
@@ -521,9 +543,9 @@ def failure_message(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _run_on_ready(kind: DocumentKind, report_id: int):
+def _run_on_ready(kind: DocumentKind, report_id: int) -> None:
     report = Report.objects.select_related("programme").filter(pk=report_id, status=Report.Status.READY).first()
-    if report is None:
+    if report is None or kind.on_ready is None:
         return
     try:
         kind.on_ready(report)
@@ -531,7 +553,7 @@ def _run_on_ready(kind: DocumentKind, report_id: int):
         logger.exception("After-render step of report %s (%s) failed", report_id, report.kind)
 
 
-def report_delete_file(report: Report):
+def report_delete_file(report: Report) -> None:
     """Delete the stored PDF of a report (before deleting the report itself)."""
     if report.file:
         report.file.storage.delete(report.file.name)

@@ -33,7 +33,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -64,10 +64,18 @@ PROGRAMME_FIELDS = (
 M = TypeVar("M", bound=models.Model)
 
 
+@overload
+def shift_date(value: dt.date, days: int) -> dt.date: ...
+@overload
+def shift_date(value: None, days: int) -> None: ...
 def shift_date(value: dt.date | None, days: int) -> dt.date | None:
     return None if value is None else value + dt.timedelta(days=days)
 
 
+@overload
+def shift_datetime(value: dt.datetime, days: int) -> dt.datetime: ...
+@overload
+def shift_datetime(value: None, days: int) -> None: ...
 def shift_datetime(value: dt.datetime | None, days: int) -> dt.datetime | None:
     """The same wall-clock time ``days`` later in the project's time zone (09:30 stays 09:30 across DST)."""
     if value is None:
@@ -97,11 +105,19 @@ class DuplicationContext:
     duplicated_by: User
     copies: dict[type[models.Model], dict[int, Any]] = field(default_factory=dict)
 
+    @overload
+    def shift_date(self, value: dt.date) -> dt.date: ...
+    @overload
+    def shift_date(self, value: None) -> None: ...
     def shift_date(self, value: dt.date | None) -> dt.date | None:
-        return shift_date(value, self.days)
+        return None if value is None else shift_date(value, self.days)
 
+    @overload
+    def shift_datetime(self, value: dt.datetime) -> dt.datetime: ...
+    @overload
+    def shift_datetime(self, value: None) -> None: ...
     def shift_datetime(self, value: dt.datetime | None) -> dt.datetime | None:
-        return shift_datetime(value, self.days)
+        return None if value is None else shift_datetime(value, self.days)
 
     def record(self, model: type[M], originals: Sequence[M], copies: Sequence[M]) -> dict[int, M]:
         """Note that ``copies`` (saved, in the same order) are the copies of ``originals``; return the map."""
@@ -112,6 +128,10 @@ class DuplicationContext:
     def copied(self, model: type[M]) -> dict[int, M]:
         """{source id: copy} of what an earlier contribution copied of ``model`` (empty if none did)."""
         return self.copies.get(model, {})
+
+    def copy_of(self, model: type[M], source_id: int | None) -> M | None:
+        """The copy of ``model``'s row ``source_id``: a nullable link, relinked (None: no link, or not copied)."""
+        return None if source_id is None else self.copied(model).get(source_id)
 
 
 class DuplicationContribution:
@@ -152,7 +172,7 @@ def slug_taken_message(*, slug: str, name: str | None) -> str:
     return _("Une édition porte déjà cet identifiant : choisissez-en un autre.")
 
 
-def _validate_request(*, source, offset_days, duplicated_by):
+def _validate_request(*, source: Programme, offset_days: int, duplicated_by: User | None) -> None:
     if duplicated_by is None or not duplicated_by.is_programme_manager:
         # Creating an edition is for programme managers and superusers (ProgrammeAdmin.has_add_permission).
         raise PermissionDenied(
@@ -165,7 +185,7 @@ def _validate_request(*, source, offset_days, duplicated_by):
         raise ValidationError({"offset_days": message % {"max": MAX_OFFSET_DAYS}})
 
 
-def _create_edition(*, source, name, slug, days):
+def _create_edition(*, source: Programme, name: str, slug: str, days: int) -> Programme:
     programme = Programme(
         name=name,
         slug=slug,
@@ -245,18 +265,18 @@ class CoreDuplication(DuplicationContribution):
     )
     left_out = (gettext_lazy("documents"), gettext_lazy("notifications"))
 
-    def summary(self, source):
+    def summary(self, source: Programme) -> list[tuple[str, int]]:
         return [
             (_("phases"), Phase.objects.filter(programme=source).count()),
             (_("étapes (remises « à venir »)"), Step.objects.filter(phase__programme=source).count()),
             (_("thématiques"), Theme.objects.filter(programme=source).count()),
         ]
 
-    def copy(self, context):
+    def copy(self, context: DuplicationContext) -> None:
         self._copy_phases(context)
         self._copy_themes(context)
 
-    def _copy_phases(self, context):
+    def _copy_phases(self, context: DuplicationContext) -> None:
         phases = list(Phase.objects.filter(programme=context.source).prefetch_related("steps").order_by("number"))
         copies = [
             Phase(
@@ -286,7 +306,7 @@ class CoreDuplication(DuplicationContribution):
         clean_copies(steps, exclude=["phase"])
         Step.objects.bulk_create(steps)
 
-    def _copy_themes(self, context):
+    def _copy_themes(self, context: DuplicationContext) -> None:
         themes = list(Theme.objects.filter(programme=context.source).order_by("order", "pk"))
         copies = [
             Theme(programme=context.programme, order=theme.order, title=theme.title, description=theme.description)

@@ -24,7 +24,7 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -34,7 +34,8 @@ from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -43,18 +44,23 @@ from django.utils.translation import gettext_lazy
 
 from alliances.admin_notifications import kind_label
 from alliances.login_records import login_records_delete, login_records_of
-from alliances.models import Notification, Programme
+from alliances.models import Notification, Programme, User
 from alliances.privacy_scrub import Identity, relabel_admin_log, scrub_everywhere
 from alliances.registry import Registry
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from django_stubs_ext import StrOrPromise
 
 ANONYMOUS_DOMAIN = "anonymise.invalid"
 
 
-def anonymous_email(user) -> str:
+def anonymous_email(user: User) -> str:
     return f"anonyme-{user.pk}@{ANONYMOUS_DOMAIN}"
 
 
-def is_anonymised(user) -> bool:
+def is_anonymised(user: User) -> bool:
     return user.email == anonymous_email(user)
 
 
@@ -65,8 +71,8 @@ def is_anonymised(user) -> bool:
 class Anonymisation:
     """What every contributor is given to anonymise one person."""
 
-    user: Any  # the account, already closed when the apps' contributors run (same pk)
-    by: Any  # the coordinator or superuser doing it
+    user: User  # the account, already closed when the apps' contributors run (same pk)
+    by: User  # the coordinator or superuser doing it
     identity: Identity  # the person's address, names and phone as written in other rows
     full_name: str  # as it was before the anonymisation (« Camille Zébulonne »), "" without one
 
@@ -89,14 +95,14 @@ class PrivacyContributor:
     exempt: Mapping[str, str] = {}
     positions: Mapping[str, int] = {}
 
-    def covers(self, model: type[models.Model]) -> bool:
+    def covers(self, model: type[Model]) -> bool:
         return model._meta.label_lower in {label.lower() for label in self.models}
 
-    def export(self, user) -> dict[str, Any]:
+    def export(self, user: User) -> dict[str, Any]:
         """This app's sections of the person's export (their own rows only, JSON-ready)."""
         return {}
 
-    def anonymise(self, anonymisation: Anonymisation) -> list[models.Model | QuerySet]:
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         """Close, blank or delete this app's rows of the person; keep the rows aggregates count.
 
         Returns the person's own objects (instances, or querysets read only after every text
@@ -105,7 +111,7 @@ class PrivacyContributor:
         """
         return []
 
-    def editions(self, user) -> Q | None:
+    def editions(self, user: User) -> Q | None:
         """Which editions (``Programme`` rows) the person takes part in through this app's models."""
         return None
 
@@ -122,15 +128,15 @@ privacy_registry: Registry[PrivacyContributor] = Registry("privacy")
 LATE = 10_000  # the position of a section its contributor did not place
 
 
-def export_time(moment) -> str | None:
+def export_time(moment: dt.datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def export_day(date) -> str | None:
+def export_day(date: dt.date | None) -> str | None:
     return date.isoformat() if date else None
 
 
-def export_choice(instance: models.Model, field_name: str, key: str | None = None) -> dict[str, Any]:
+def export_choice(instance: Model, field_name: str, key: str | None = None) -> dict[str, Any]:
     """``{key: label, key_code: code}`` for a field with choices (label in the active language)."""
     key = key or field_name
     code = getattr(instance, field_name)
@@ -138,7 +144,7 @@ def export_choice(instance: models.Model, field_name: str, key: str | None = Non
     return {key: str(label) if label is not None else code, f"{key}_code": code}
 
 
-def user_data_export(user) -> dict[str, Any]:
+def user_data_export(user: User) -> dict[str, Any]:
     """Everything the platform holds about ``user`` (and nobody else), JSON-ready: every contributor's sections."""
     sections: dict[str, Any] = {}
     positions: dict[str, int] = {}
@@ -154,7 +160,7 @@ def user_data_export(user) -> dict[str, Any]:
 # --- Deletion request ------------------------------------------------------------------------
 
 
-def editions_of(user) -> QuerySet:
+def editions_of(user: User) -> QuerySet[Programme]:
     """The editions the person takes part in (as a participant, a committee member…: each app says)."""
     conditions = [q for q in (contributor.editions(user) for contributor in privacy_registry.all()) if q is not None]
     if not conditions:
@@ -162,7 +168,7 @@ def editions_of(user) -> QuerySet:
     return Programme.objects.filter(reduce(operator.or_, conditions)).distinct()
 
 
-def deletion_request_record(user, *, request=None) -> list[str]:
+def deletion_request_record(user: User, *, request: HttpRequest | None = None) -> list[str]:
     """Record the request (once) and email the coordinators of the person's editions.
 
     Without an edition (or coordinators), the superusers are told instead.
@@ -197,7 +203,7 @@ def deletion_request_record(user, *, request=None) -> list[str]:
 
 
 @transaction.atomic
-def user_anonymise(*, user, by):
+def user_anonymise(*, user: User, by: User) -> User:
     """Close ``user``'s account and remove their personal data from every table, keeping the aggregates.
 
     ``by`` is the coordinator or superuser doing it (recorded in the admin log).
@@ -237,13 +243,13 @@ def user_anonymise(*, user, by):
     return user
 
 
-def _each(source: models.Model | QuerySet) -> Iterable[models.Model]:
+def _each(source: Model | QuerySet[Any]) -> Iterable[Model]:
     return [source] if isinstance(source, models.Model) else source
 
 
 # --- The core's own contribution: the account and what the core records about it ---------------
 
-LOGIN_RECORD_LABELS = {
+LOGIN_RECORD_LABELS: dict[str, StrOrPromise] = {
     "login": gettext_lazy("connexion"),
     "failed_attempt": gettext_lazy("tentatives échouées"),
     "failure": gettext_lazy("échec de connexion"),
@@ -252,7 +258,7 @@ LOGIN_RECORD_LABELS = {
 
 def _history_models() -> set[type[models.Model]]:
     """The change-history models of django-simple-history (one per recorded model)."""
-    found = set()
+    found: set[type[Model]] = set()
     for model in django_apps.get_models():
         manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
         if manager_name is not None:
@@ -273,11 +279,11 @@ class AccountPrivacy(PrivacyContributor):
     }
     positions = {"exported_at": 0, "account": 10, "notifications": 80, "login_records": 130, "changes": 140}
 
-    def covers(self, model):
+    def covers(self, model: type[Model]) -> bool:
         # The change history of every recorded model: the person's changes are exported, its text scrubbed.
         return super().covers(model) or model in _history_models()
 
-    def export(self, user):
+    def export(self, user: User) -> dict[str, Any]:
         notifications = Notification.objects.filter(recipient=user).select_related("programme")
         return {
             "exported_at": export_time(timezone.now()),
@@ -300,7 +306,7 @@ class AccountPrivacy(PrivacyContributor):
                 {
                     "kind": kind_label(n.kind),
                     "kind_code": n.kind,
-                    "edition": n.programme.name if n.programme_id else None,
+                    "edition": n.programme.name if n.programme is not None else None,
                     **export_choice(n, "status"),
                     "created_at": export_time(n.created_at),
                     "sent_at": export_time(n.sent_at),
@@ -311,7 +317,7 @@ class AccountPrivacy(PrivacyContributor):
             "changes": _changes_export(user),
         }
 
-    def anonymise(self, anonymisation):
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         """The account: closed, no way to log in, no personal field left; its sessions and login records gone."""
         user = anonymisation.user
         old_email = user.email
@@ -342,7 +348,7 @@ class AccountPrivacy(PrivacyContributor):
         return [user]
 
 
-def _end_login_sessions(user):
+def _end_login_sessions(user: User) -> None:
     """Delete every session row of the person, expired ones included: each holds their user id.
 
     The session store is signed, not searchable: each row is decoded. Expired rows
@@ -355,9 +361,9 @@ def _end_login_sessions(user):
     LoginSession.objects.filter(session_key__in=ended).delete()
 
 
-def _login_records_export(user):
+def _login_records_export(user: User) -> list[dict[str, Any]]:
     """The login records (django-axes) of the person's address, oldest first, kept LOGIN_RECORDS_RETENTION_DAYS."""
-    records = []
+    records: list[dict[str, Any]] = []
     for kind, rows in login_records_of(user.email).items():
         for row in rows:
             record = {
@@ -376,13 +382,13 @@ def _login_records_export(user):
     return sorted(records, key=lambda record: record["at"])
 
 
-def _changes_export(user):
+def _changes_export(user: User) -> list[dict[str, Any]]:
     """The changes the person made to recorded objects (django-simple-history), oldest first.
 
     Which object (its type and id), when, and which fields changed — not the values:
     a change made by a coordinator is to somebody else's data, which stays theirs.
     """
-    changes = []
+    changes: list[dict[str, Any]] = []
     for model in django_apps.get_models():
         manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
         if manager_name is None:
@@ -391,10 +397,7 @@ def _changes_export(user):
             fields = []
             previous = record.prev_record if record.history_type == "~" else None
             if previous is not None:
-                fields = sorted(
-                    str(model._meta.get_field(change.field).verbose_name)
-                    for change in record.diff_against(previous).changes
-                )
+                fields = sorted(_verbose_name(model, change.field) for change in record.diff_against(previous).changes)
             changes.append(
                 {
                     "object_type": str(model._meta.verbose_name),
@@ -407,3 +410,9 @@ def _changes_export(user):
                 }
             )
     return sorted(changes, key=lambda change: change["at"])
+
+
+def _verbose_name(model: type[Model], name: str) -> str:
+    """A changed field's label (a history diff names concrete fields, which have one)."""
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name

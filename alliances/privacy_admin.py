@@ -1,16 +1,24 @@
 """The users' admin action that anonymises people (RGPD), and who may use it."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from alliances.access import AuthenticatedHttpRequest
 from alliances.admin_scoping import coordinated_programme_ids, is_superuser
+from alliances.models import User
 from alliances.privacy import editions_of, is_anonymised, user_anonymise
 
 
-def can_anonymise(request, user):
+def can_anonymise(request: AuthenticatedHttpRequest, user: User) -> bool:
     """Superusers, and the coordinators of one of the person's editions (never for staff).
 
     Anonymising closes the account in every edition: when the person also takes part in an
@@ -31,7 +39,9 @@ def can_anonymise(request, user):
 
 
 @admin.action(description=gettext_lazy("Anonymiser (suite à une demande de suppression)"), permissions=["change"])
-def anonymise_users(modeladmin, request, queryset):
+def anonymise_users(
+    modeladmin: admin.ModelAdmin[Any], request: AuthenticatedHttpRequest, queryset: QuerySet[User]
+) -> HttpResponse | None:
     """Admin action of the users' admin: a confirmation page, then the anonymisation."""
     targets = [user for user in queryset.order_by("pk") if not is_anonymised(user) and can_anonymise(request, user)]
     refused = queryset.count() - len(targets)

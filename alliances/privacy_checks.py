@@ -21,13 +21,19 @@ exemption without a reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.apps import AppConfig
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.conf import settings
 from django.core import checks
 from django.db import models
+
+if TYPE_CHECKING:
+    from alliances.privacy import PrivacyContributor
 
 PERSONAL_FIELD_NAMES = (
     "email",
@@ -43,13 +49,13 @@ PERSONAL_FIELD_NAMES = (
 _DISTRIBUTION_FOLDERS = {"site-packages", "dist-packages"}
 
 
-def _contributors():
+def _contributors() -> list[PrivacyContributor]:
     from alliances.privacy import privacy_registry
 
     return privacy_registry.all()
 
 
-def is_project_app(app_config) -> bool:
+def is_project_app(app_config: AppConfig) -> bool:
     """Whether the app's module lives in the project (under BASE_DIR), not in an installed library."""
     path = Path(app_config.path).resolve()
     base = Path(settings.BASE_DIR).resolve()
@@ -67,7 +73,7 @@ def _personal_name(name: str) -> bool:
 
 def personal_fields(model: type[models.Model], person_labels: set[str]) -> list[str]:
     """The fields that make ``model`` hold personal data (``"user → alliances.user"``, ``"email"``)."""
-    found = []
+    found: list[str] = []
     for field in [*model._meta.fields, *model._meta.many_to_many]:
         if field.is_relation and field.remote_field is not None:
             target = _label(field.remote_field.model)
@@ -78,19 +84,21 @@ def personal_fields(model: type[models.Model], person_labels: set[str]) -> list[
     return found
 
 
-def _person_labels(contributors) -> set[str]:
+def _person_labels(contributors: Sequence[PrivacyContributor]) -> set[str]:
     return {settings.AUTH_USER_MODEL.lower()} | {
         label.lower() for contributor in contributors for label in contributor.person_models
     }
 
 
-def check_privacy_coverage(app_configs=None, *, apps=None, **kwargs) -> list[checks.CheckMessage]:
+def check_privacy_coverage(
+    app_configs: Sequence[AppConfig] | None = None, *, apps: Apps | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """``alliances.E040``: a project model with personal data that no privacy contributor covers."""
     apps = apps or global_apps
     contributors = _contributors()
     person_labels = _person_labels(contributors)
     exempt = {label.lower() for contributor in contributors for label in contributor.exempt}
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for app_config in app_configs or apps.get_app_configs():
         if not is_project_app(app_config):
             continue
@@ -113,9 +121,11 @@ def check_privacy_coverage(app_configs=None, *, apps=None, **kwargs) -> list[che
     return errors
 
 
-def check_privacy_declarations(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_privacy_declarations(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """``alliances.E041``: a contributor names no installed model; ``alliances.E042``: an exemption has no reason."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     known = {model._meta.label_lower for model in global_apps.get_models(include_auto_created=True)}
     for contributor in _contributors():
         declared = [*contributor.models, *contributor.person_models, *contributor.exempt]

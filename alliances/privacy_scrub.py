@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import apps as django_apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.db.models.functions import Cast
+
+# (needle for the database, regex, replacement)
+Pattern = tuple[str, re.Pattern[str], str]
 
 
 class Identity:
@@ -38,14 +42,16 @@ class Identity:
     writes « é » as ``\\u00e9``: each pattern is also matched in that form.
     """
 
-    def __init__(self, *, email, first_name, last_name, phone, anonymous_address, anonymous_name):
+    def __init__(
+        self, *, email: str, first_name: str, last_name: str, phone: str, anonymous_address: str, anonymous_name: str
+    ) -> None:
         first_name, last_name = first_name.strip(), last_name.strip()
-        names = set()
+        names: set[str] = set()
         if first_name and last_name:
             for first, last in {(first_name, last_name), (_unaccented(first_name), _unaccented(last_name))}:
                 names |= {f"{first} {last}", f"{last} {first}"}
-        self.strong = []  # (needle for the database, regex, replacement)
-        self.weak = []
+        self.strong: list[Pattern] = []
+        self.weak: list[Pattern] = []
         if email.strip():
             self._add(self.strong, email.strip(), anonymous_address, address=True)
         for name in sorted(names):
@@ -56,7 +62,7 @@ class Identity:
             self._add(self.weak, name, anonymous_name)
 
     @staticmethod
-    def _add(patterns, value, replacement, *, address=False):
+    def _add(patterns: list[Pattern], value: str, replacement: str, *, address: bool = False) -> None:
         needle = _database_needle(value)
         for escaped in (False, True):
             body = "".join(_char_pattern(char, escaped=escaped) for char in " ".join(value.split()))
@@ -64,11 +70,11 @@ class Identity:
             substitute = json.dumps(replacement)[1:-1] if escaped else replacement
             patterns.append((needle, re.compile(regex, re.IGNORECASE), substitute))
 
-    def scrub(self, value, *, weak=False):
+    def scrub(self, value: Any, *, weak: bool = False) -> Any:
         """``value`` with every pattern replaced (strings inside lists and dicts too, for JSON)."""
         if isinstance(value, str):
             for _needle, regex, replacement in self.strong + (self.weak if weak else []):
-                value = regex.sub(lambda _match, r=replacement: r, value)
+                value = regex.sub(_literal(replacement), value)
             return value
         if isinstance(value, list):
             return [self.scrub(item, weak=weak) for item in value]
@@ -77,11 +83,16 @@ class Identity:
         return value
 
 
-def _unaccented(text):
+def _literal(replacement: str) -> Callable[[re.Match[str]], str]:
+    """The replacement as it is: ``re.sub`` would read the backslashes of a string as escapes."""
+    return lambda _match: replacement
+
+
+def _unaccented(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _char_pattern(char, *, escaped):
+def _char_pattern(char: str, *, escaped: bool) -> str:
     """One character of a pattern: any run of spaces for a space; in JSON's ``\\uXXXX`` form, either case."""
     if char == " ":
         return r"\s+"
@@ -91,7 +102,7 @@ def _char_pattern(char, *, escaped):
     return "(?:" + "|".join(re.escape(form) for form in sorted(forms)) + ")"
 
 
-def _database_needle(value):
+def _database_needle(value: str) -> str:
     """What the narrowing query looks for: SQLite compares only ASCII letters without case, so the
     longest ASCII stretch of the value (« bulonne Camille » for « Zébulonne Camille »), found in both
     the text and its JSON-escaped form; the exact match is then made in Python."""
@@ -100,9 +111,9 @@ def _database_needle(value):
     return longest if len(longest) >= 3 else value
 
 
-def _text_fields(model):
+def _text_fields(model: type[Model]) -> list[models.Field[Any, Any]]:
     """The columns of ``model`` that may hold a name or an address."""
-    fields = []
+    fields: list[models.Field[Any, Any]] = []
     for field in model._meta.concrete_fields:
         if field.is_relation or field.primary_key:
             continue
@@ -125,13 +136,13 @@ def scrub_everywhere(identity: Identity) -> dict[str, int]:
     later (an app's, a library's) is reached without anyone remembering it.
     Returns the number of rows changed per model label.
     """
-    changed = {}
+    changed: dict[str, int] = {}
     for model in django_apps.get_models():
         fields = [f for f in _text_fields(model) if (model._meta.label, f.name) not in _SKIPPED_COLUMNS]
         if not fields or model._meta.proxy or not model._meta.managed:
             continue
         lookup = Q()
-        annotations = {}
+        annotations: dict[str, Cast] = {}
         for field in fields:
             column = field.attname
             if isinstance(field, models.JSONField):
@@ -141,7 +152,7 @@ def scrub_everywhere(identity: Identity) -> dict[str, int]:
                 lookup |= Q(**{f"{column}__icontains": needle})
         rows = model._base_manager.annotate(**annotations).filter(lookup).only("pk", *(f.attname for f in fields))
         for row in rows:
-            updates = {}
+            updates: dict[str, Any] = {}
             for field in fields:
                 value = getattr(row, field.attname)
                 scrubbed = identity.scrub(value)
@@ -155,7 +166,7 @@ def scrub_everywhere(identity: Identity) -> dict[str, int]:
     return changed
 
 
-def _update_row(model, pk, updates):
+def _update_row(model: type[Model], pk: Any, updates: dict[str, Any]) -> None:
     """Write one scrubbed row; a label that now collides with another's unique value gets the row's id."""
     try:
         with transaction.atomic():

@@ -15,18 +15,28 @@ questionnaire results are therefore the non-coordinator aggregates (fewer than 5
 withheld). Registered from ``EvaluationConfig.ready()``.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.documents import DocumentError, DocumentKind, DocumentParameter, register
-from alliances.models import Report
+from alliances.models import Programme, Report
 from evaluation.dashboard import key_figure_rows, programme_dashboard, snapshot
+from evaluation.dashboard_types import Snapshot
 from evaluation.models import Finding
 from governance.documents import committee_readers
 from governance.models import Committee, Meeting
 from governance.selectors import committee_members
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DASHBOARD = "dashboard"
 EVALUATION_REPORT = "evaluation_report"
@@ -39,7 +49,7 @@ COMMITTEE_ALIASES = {"pilotage": "steering", "technique": "technical", "orientat
 # --- Parameters of the committee pack --------------------------------------------------------
 
 
-def _clean_committee(programme, raw):
+def _clean_committee(programme: Programme, raw: Any) -> str:
     code = COMMITTEE_ALIASES.get(str(raw).strip().lower(), str(raw).strip().lower())
     if code not in Committee.Kind.values:
         raise ValidationError(
@@ -50,15 +60,15 @@ def _clean_committee(programme, raw):
     return code
 
 
-def _describe_committee(programme, code):
+def _describe_committee(programme: Programme, code: str) -> str:
     return str(Committee.Kind(code).label)
 
 
-def _committee_choices(programme):
+def _committee_choices(programme: Programme) -> list[tuple[str, str]]:
     return [(c.kind, c.name) for c in Committee.objects.filter(programme=programme).order_by("kind")]
 
 
-def _clean_meeting(programme, raw):
+def _clean_meeting(programme: Programme, raw: Any) -> int:
     try:
         pk = int(raw)
     except (TypeError, ValueError):
@@ -68,12 +78,12 @@ def _clean_meeting(programme, raw):
     return pk
 
 
-def _describe_meeting(programme, pk):
+def _describe_meeting(programme: Programme, pk: int) -> str:
     meeting = Meeting.objects.filter(pk=pk).first()
     return _("réunion du %(date)s") % {"date": meeting.held_on.strftime("%d/%m/%Y")} if meeting else ""
 
 
-def _meeting_choices(programme):
+def _meeting_choices(programme: Programme) -> list[tuple[str, str]]:
     meetings = Meeting.objects.filter(committee__programme=programme).select_related("committee")
     return [
         (str(m.pk), f"{m.committee.name} — {m.title} ({m.held_on:%d/%m/%Y})")
@@ -81,11 +91,11 @@ def _meeting_choices(programme):
     ]
 
 
-def _clean_send(programme, raw):
+def _clean_send(programme: Programme, raw: Any) -> bool:
     return str(raw).strip().lower() in {"1", "true", "oui", "yes", "on"}
 
 
-def _check_pack(programme, cleaned):
+def _check_pack(programme: Programme, cleaned: dict[str, Any]) -> None:
     meeting_id = cleaned.get("meeting")
     if meeting_id and not Meeting.objects.filter(pk=meeting_id, committee__kind=cleaned.get("committee")).exists():
         raise ValidationError({"meeting": _("Cette réunion n'est pas une réunion du comité choisi.")})
@@ -121,21 +131,23 @@ SEND = DocumentParameter(
 # --- Builders ---------------------------------------------------------------------------------
 
 
-def build_dashboard(programme, parameters, report=None):
+def build_dashboard(programme: Programme, parameters: dict[str, Any], report: Report | None = None) -> dict[str, Any]:
     return {
         "document_title": _("Tableau de bord du programme"),
         "dashboard": programme_dashboard(programme, for_coordinator=False),
     }
 
 
-def build_evaluation_report(programme, parameters, report=None):
+def build_evaluation_report(
+    programme: Programme, parameters: dict[str, Any], report: Report | None = None
+) -> dict[str, Any]:
     dashboard = programme_dashboard(programme, for_coordinator=False)
     findings = list(
         Finding.objects.filter(programme=programme)
         .select_related("evidence_questionnaire", "evidence_session", "evidence_meeting__committee")
         .order_by("kind", "order", "pk")
     )
-    headings = {
+    headings: dict[str, StrOrPromise] = {
         Finding.Kind.OBSERVATION: _("Constats"),
         Finding.Kind.LESSON: _("Enseignements"),
         Finding.Kind.CONVICTION: _("Convictions"),
@@ -156,7 +168,7 @@ def build_evaluation_report(programme, parameters, report=None):
     }
 
 
-def previous_pack(programme, committee_kind, *, before: Report | None = None):
+def previous_pack(programme: Programme, committee_kind: str, *, before: Report | None = None) -> Report | None:
     """The latest READY pack of this committee before ``before`` (which has a snapshot), or None."""
     packs = Report.objects.filter(
         programme=programme, kind=COMMITTEE_PACK, status=Report.Status.READY, parameters__committee=committee_kind
@@ -166,7 +178,7 @@ def previous_pack(programme, committee_kind, *, before: Report | None = None):
     return packs.order_by("-created_at", "-pk").first()
 
 
-def pack_meeting(committee, meeting_id=None, today=None):
+def pack_meeting(committee: Committee, meeting_id: int | None = None, today: dt.date | None = None) -> Meeting | None:
     """The meeting a pack is for: the one asked, else the committee's next one, else its last one."""
     meetings = Meeting.objects.filter(committee=committee)
     if meeting_id:
@@ -176,7 +188,9 @@ def pack_meeting(committee, meeting_id=None, today=None):
     return upcoming or meetings.order_by("-held_on", "-pk").first()
 
 
-def build_committee_pack(programme, parameters, report=None):
+def build_committee_pack(
+    programme: Programme, parameters: dict[str, Any], report: Report | None = None
+) -> dict[str, Any]:
     committee = Committee.objects.filter(programme=programme, kind=parameters.get("committee")).first()
     if committee is None:
         raise DocumentError(_("Le comité de ce dossier n'existe plus dans cette édition."))
@@ -200,11 +214,11 @@ def build_committee_pack(programme, parameters, report=None):
     }
 
 
-def dashboard_snapshot(context):
+def dashboard_snapshot(context: Mapping[str, Any]) -> Snapshot:
     return snapshot(context["dashboard"])
 
 
-def register_documents():
+def register_documents() -> None:
     register(
         DocumentKind(
             code=DASHBOARD,

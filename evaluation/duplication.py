@@ -12,10 +12,13 @@ deadline to adapt when it is opened.
 Left out: responses and answers, findings (what one cohort said and what was learnt from it).
 """
 
+from __future__ import annotations
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances.duplication import DuplicationContribution, clean_copies, duplications
+from alliances.duplication import DuplicationContext, DuplicationContribution, clean_copies, duplications
+from alliances.models import Programme
 from evaluation.models import Competency, Question, Questionnaire
 from sessions.models import Session
 
@@ -31,34 +34,33 @@ class EvaluationDuplication(DuplicationContribution):
     )
     left_out = (gettext_lazy("réponses aux questionnaires"), gettext_lazy("enseignements"))
 
-    def summary(self, source):
+    def summary(self, source: Programme) -> list[tuple[str, int]]:
         return [
             (_("questionnaires (en préparation)"), Questionnaire.objects.filter(programme=source).count()),
             (_("questions"), Question.objects.filter(questionnaire__programme=source).count()),
         ]
 
-    def copy(self, context):
+    def copy(self, context: DuplicationContext) -> None:
         self._copy_competencies(context)
         self._copy_questionnaires(context)
 
-    def _copy_competencies(self, context):
+    def _copy_competencies(self, context: DuplicationContext) -> None:
         competencies = list(Competency.objects.filter(programme=context.source).order_by("order", "pk"))
         copies = [Competency(programme=context.programme, order=c.order, name=c.name) for c in competencies]
         clean_copies(copies, exclude=["programme"])
         context.record(Competency, competencies, Competency.objects.bulk_create(copies))
 
-    def _copy_questionnaires(self, context):
+    def _copy_questionnaires(self, context: DuplicationContext) -> None:
         questionnaires = list(
             Questionnaire.objects.filter(programme=context.source).prefetch_related("questions").order_by("pk")
         )
-        sessions = context.copied(Session)
         copies = [
             Questionnaire(
                 programme=context.programme,
                 kind=questionnaire.kind,
                 title=questionnaire.title,
                 introduction=questionnaire.introduction,
-                session=sessions.get(questionnaire.session_id),
+                session=context.copy_of(Session, questionnaire.session_id),
                 audience=questionnaire.audience,
                 opens_at=None,  # a draft: see the module's docstring
                 closes_at=context.shift_datetime(questionnaire.closes_at),
@@ -68,7 +70,6 @@ class EvaluationDuplication(DuplicationContribution):
         clean_copies(copies, exclude=["programme", "session"])
         copies = Questionnaire.objects.bulk_create(copies)
         context.record(Questionnaire, questionnaires, copies)
-        competencies = context.copied(Competency)
         questions = [
             Question(
                 questionnaire=copy,
@@ -78,7 +79,7 @@ class EvaluationDuplication(DuplicationContribution):
                 kind=question.kind,
                 choices=question.choices,
                 required=question.required,
-                competency=competencies.get(question.competency_id),
+                competency=context.copy_of(Competency, question.competency_id),
             )
             for questionnaire, copy in zip(questionnaires, copies, strict=True)
             for question in questionnaire.questions.all()

@@ -196,7 +196,7 @@ class Questionnaire(models.Model):
             return self.Status.CLOSED
         return self.Status.OPEN
 
-    def is_open(self, now=None):
+    def is_open(self, now: dt.datetime | None = None) -> bool:
         return self.status(now) == self.Status.OPEN
 
     def audience_participants(self) -> models.QuerySet[Participant]:

@@ -1,15 +1,20 @@
 """What the portal home needs from evaluation: the questionnaires waiting for the participant's answer."""
 
-from django.db.models import F
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.portal import HomePage, HomeParts, PendingItem, home_parts
 from evaluation.models import Questionnaire, Response
+from networks.models import Participant
 
 
-def questionnaires_to_answer(participant, now=None):
+def questionnaires_to_answer(participant: Participant, now: dt.datetime | None = None) -> QuerySet[Questionnaire]:
     """Open questionnaires of the participant's edition and audience they have not answered, closing soonest first."""
     now = now or timezone.now()
     answered = Response.objects.filter(participant_id=participant.pk).values("questionnaire_id")
@@ -21,7 +26,7 @@ def questionnaires_to_answer(participant, now=None):
     )
 
 
-def pending_items(participant, now=None):
+def pending_items(participant: Participant, now: dt.datetime | None = None) -> list[PendingItem]:
     """The questionnaires to answer, as the home's « à faire » lists them.
 
     One query whatever the size of the edition: the audience (attendance) and the answers

@@ -1,6 +1,13 @@
 """The evaluation's part of a person's data (RGPD): their questionnaire responses and answers."""
 
-from alliances.privacy import PrivacyContributor, export_choice, export_time, privacy_registry
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from alliances.models import User
+from alliances.privacy import Anonymisation, PrivacyContributor, export_choice, export_time, privacy_registry
 from evaluation.models import Answer, Response
 
 
@@ -11,7 +18,7 @@ class EvaluationPrivacy(PrivacyContributor):
     models = ("evaluation.Response", "evaluation.Answer")
     positions = {"responses": 60}
 
-    def export(self, user):
+    def export(self, user: User) -> dict[str, Any]:
         responses = (
             Response.objects.filter(participant__user=user)
             .select_related("questionnaire__programme")
@@ -34,7 +41,7 @@ class EvaluationPrivacy(PrivacyContributor):
             ],
         }
 
-    def anonymise(self, anonymisation):
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         """Answer values stay for the aggregates; the free text the person wrote goes, in the history too."""
         response_ids = list(Response.objects.filter(participant__user=anonymisation.user).values_list("pk", flat=True))
         answer_ids = list(Answer.objects.filter(response_id__in=response_ids).values_list("pk", flat=True))

@@ -4,7 +4,12 @@ Found by :func:`alliances.relances.targets` (autodiscovery of ``relances`` modul
 they are is :func:`evaluation.selectors.non_respondents`, as in the cockpit's panel.
 """
 
-from django.db.models import F
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -16,9 +21,12 @@ from alliances.models import User
 from evaluation.models import Questionnaire
 from evaluation.selectors import non_respondents
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @relances.register
-class QuestionnaireTarget(relances.Target):
+class QuestionnaireTarget(relances.Target[Questionnaire]):
     key = "questionnaire"
     model = Questionnaire
     anchor = "questionnaires"
@@ -26,15 +34,15 @@ class QuestionnaireTarget(relances.Target):
         "Ce questionnaire n'est pas ouvert aux réponses (clos ou pas encore ouvert) : il ne peut pas être relancé."
     )
 
-    def recipients(self, obj):
+    def recipients(self, obj: Questionnaire) -> QuerySet[User]:
         return User.objects.filter(participations__in=non_respondents(obj)).annotate(
             network_name=F("participations__enrolment__network__name")
         )
 
-    def is_open(self, obj, *, now):
+    def is_open(self, obj: Questionnaire, *, now: dt.datetime) -> bool:
         return obj.is_open(now)
 
-    def default_subject(self, obj):
+    def default_subject(self, obj: Questionnaire) -> str:
         if obj.closes_at is None:
             return gettext("Questionnaire à remplir : %(title)s") % {"title": obj.title}
         return gettext("Questionnaire à remplir avant le %(day)s : %(title)s") % {
@@ -42,7 +50,7 @@ class QuestionnaireTarget(relances.Target):
             "day": date_format(timezone.localtime(obj.closes_at), "j F"),
         }
 
-    def default_body(self, obj):
+    def default_body(self, obj: Questionnaire) -> str:
         if obj.closes_at is None:
             waiting = gettext("Le questionnaire « %(title)s » attend encore votre réponse.") % {"title": obj.title}
         else:
@@ -60,8 +68,8 @@ class QuestionnaireTarget(relances.Target):
         )
         return f"{waiting}\n\n{why}"
 
-    def portal_url(self, obj):
+    def portal_url(self, obj: Questionnaire) -> str:
         return reverse("questionnaires:answer", args=[obj.pk])
 
-    def link_label(self, obj):
+    def link_label(self, obj: Questionnaire) -> StrOrPromise:
         return _("Répondre au questionnaire")

@@ -13,14 +13,17 @@ Copied:
 Left out: minutes, attendance and decisions.
 """
 
+from __future__ import annotations
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances.duplication import DuplicationContribution, clean_copies, duplications
+from alliances.duplication import DuplicationContext, DuplicationContribution, clean_copies, duplications
+from alliances.models import Programme
 from governance.models import Committee, CommitteeMember, Meeting
 
 
-def _seat(member, committee, to_designate):
+def _seat(member: CommitteeMember, committee: Committee, to_designate: str) -> CommitteeMember:
     if member.organisation_id:
         # The organisation keeps its seat; who represents it is decided again.
         return CommitteeMember(
@@ -33,7 +36,7 @@ def _seat(member, committee, to_designate):
     return CommitteeMember(committee=committee, person_name=to_designate, role=member.role, pending_validation=True)
 
 
-def _meeting_shell(meeting, committee, context):
+def _meeting_shell(meeting: Meeting, committee: Committee, context: DuplicationContext) -> Meeting:
     return Meeting(
         committee=committee,
         title=meeting.title,
@@ -56,7 +59,7 @@ class GovernanceDuplication(DuplicationContribution):
     )
     left_out = (gettext_lazy("comptes rendus, présences et décisions des réunions"),)
 
-    def summary(self, source):
+    def summary(self, source: Programme) -> list[tuple[str, int]]:
         committees = Committee.objects.filter(programme=source)
         return [
             (_("comités"), committees.count()),
@@ -64,7 +67,7 @@ class GovernanceDuplication(DuplicationContribution):
             (_("réunions de comité (sans compte rendu)"), Meeting.objects.filter(committee__in=committees).count()),
         ]
 
-    def copy(self, context):
+    def copy(self, context: DuplicationContext) -> None:
         committees = list(
             Committee.objects.filter(programme=context.source).prefetch_related("members", "meetings").order_by("kind")
         )
@@ -76,7 +79,8 @@ class GovernanceDuplication(DuplicationContribution):
         context.record(Committee, committees, copies)
 
         to_designate = _("À désigner")
-        seats, meetings = [], []
+        seats: list[CommitteeMember] = []
+        meetings: list[Meeting] = []
         for committee, copy in zip(committees, copies, strict=True):
             seats.extend(_seat(member, copy, to_designate) for member in committee.members.all())
             meetings.extend(_meeting_shell(meeting, copy, context) for meeting in committee.meetings.all())

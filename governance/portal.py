@@ -11,4 +11,5 @@ class CommitteeLanding:
     order = 30
 
     def destination(self, request: HttpRequest) -> str | None:
-        return "committee:index" if request.user.committee_seats.exists() else None
+        user = request.user  # the landing asks only once the person is logged in
+        return "committee:index" if user.is_authenticated and user.committee_seats.exists() else None

@@ -1,9 +1,14 @@
 """The governance's part of a person's data (RGPD): their committee seats, attendance, decisions owned."""
 
-from django.db.models import Q
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from alliances.privacy import PrivacyContributor, export_choice, export_day, privacy_registry
+from alliances.models import User
+from alliances.privacy import Anonymisation, PrivacyContributor, export_choice, export_day, privacy_registry
 from governance.models import CommitteeMember, Decision, MeetingAttendance
 
 
@@ -17,7 +22,7 @@ class GovernancePrivacy(PrivacyContributor):
     exempt = {"governance.Organisation": "its full_name is the organisation's expanded name, not a person's"}
     positions = {"committee_seats": 70, "meeting_attendance": 110}
 
-    def export(self, user):
+    def export(self, user: User) -> dict[str, Any]:
         seats = CommitteeMember.objects.filter(user=user).select_related("committee__programme", "organisation")
         attendances = MeetingAttendance.objects.filter(member__user=user).select_related(
             "meeting__committee__programme", "member__organisation"
@@ -28,7 +33,7 @@ class GovernancePrivacy(PrivacyContributor):
                     "edition": s.committee.programme.name,
                     "committee": s.committee.name,
                     **export_choice(s.committee, "kind", "committee_kind"),
-                    "organisation": s.organisation.name if s.organisation_id else None,
+                    "organisation": s.organisation.name if s.organisation is not None else None,
                     "person_name": s.person_name,
                     "role": s.role,
                 }
@@ -47,7 +52,7 @@ class GovernancePrivacy(PrivacyContributor):
             ],
         }
 
-    def anonymise(self, anonymisation):
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         """Seats unlinked from the account (a seat's person is this person: their name goes); attendance kept."""
         seats = list(CommitteeMember.objects.filter(user=anonymisation.user))
         for seat in seats:
@@ -63,5 +68,5 @@ class GovernancePrivacy(PrivacyContributor):
             Decision.history.filter(Q(id__in=decision_ids) | Q(owner__iexact=full_name)).update(owner="")
         return [CommitteeMember.objects.filter(pk__in=[s.pk for s in seats]).select_related("organisation")]
 
-    def editions(self, user):
+    def editions(self, user: User) -> Q | None:
         return Q(committees__members__user=user)

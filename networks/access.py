@@ -29,7 +29,20 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from alliances.access import AuthenticatedHttpRequest
 from networks.models import Participant
+
+
+class ParticipantHttpRequest(AuthenticatedHttpRequest):
+    """For type annotations only: a request whose ``participant`` the portal's navigation reads.
+
+    Set by :func:`participant_required` (and ``portal_preview`` with it), and by the profile page
+    (``networks/accounts.py``: None without a participation).
+    """
+
+    participant: Participant | None
+    portal_preview: bool
+
 
 SESSION_KEY = "portal_participant_id"
 PREVIEW_SESSION_KEY = "portal_preview_participant_id"

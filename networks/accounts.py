@@ -1,10 +1,12 @@
 """What the accounts pages need from networks: the participation on the profile, the portal after an invitation."""
 
+from typing import cast
+
 from django.http import HttpRequest, QueryDict
 
 from alliances.accounts import ProfilePart, account_parts
 from alliances.models import User
-from networks.access import current_participant, participations
+from networks.access import ParticipantHttpRequest, current_participant, participations
 from networks.forms_profile import ParticipantProfileForm
 
 
@@ -15,7 +17,8 @@ class ParticipationAccount:
     def profile(self, request: HttpRequest, data: QueryDict | None) -> ProfilePart:
         """The current participation's job title and directory listing (never the previewed participant's)."""
         participant = current_participant(request, preview=False)
-        request.participant = participant  # the portal's navigation shows when there is one
+        # The portal's navigation shows when there is one (read as on the participant pages).
+        cast(ParticipantHttpRequest, request).participant = participant
         form = ParticipantProfileForm(data, instance=participant) if participant is not None else None
         return ProfilePart(
             forms=[form] if form is not None else [],

@@ -6,9 +6,11 @@ roadmaps. A new edition recruits its networks again; the networks themselves are
 and need no copy. The contribution exists to say so on the confirmation page.
 """
 
+from __future__ import annotations
+
 from django.utils.translation import gettext_lazy
 
-from alliances.duplication import DuplicationContribution, duplications
+from alliances.duplication import DuplicationContext, DuplicationContribution, duplications
 
 
 @duplications.register
@@ -21,5 +23,5 @@ class NetworksDuplication(DuplicationContribution):
         gettext_lazy("inventaires, freins et feuilles de route"),
     )
 
-    def copy(self, context):
+    def copy(self, context: DuplicationContext) -> None:
         """Nothing to copy: see the module's docstring."""

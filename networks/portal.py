@@ -5,6 +5,8 @@ Also where « / » leads a participant (the portal). ``PendingItem`` is the core
 networks never imports sessions: sessions.portal contributes its own part.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 
 from django.http import HttpRequest
@@ -22,7 +24,7 @@ __all__ = ["PendingItem", "ROADMAP_HORIZON_DAYS", "binome_mates", "pending_items
 ROADMAP_HORIZON_DAYS = 30
 
 
-def pending_items(participant, today=None):
+def pending_items(participant: Participant, today: dt.date | None = None) -> list[PendingItem]:
     """Roadmap actions of the participant's network due within 30 days or overdue, not done nor dropped.
 
     One query whatever the number of actions or networks.
@@ -45,7 +47,7 @@ def pending_items(participant, today=None):
     ]
 
 
-def binome_mates(participant):
+def binome_mates(participant: Participant) -> list[Participant] | None:
     """The other members of the participant's binôme (one query), or None without a binôme."""
     if participant.binome_id is None:
         return None

@@ -1,8 +1,20 @@
 """The networks' part of a person's data (RGPD): their participations, binôme and roadmap actions."""
 
-from django.db.models import Q
+from __future__ import annotations
 
-from alliances.privacy import PrivacyContributor, export_choice, export_day, export_time, privacy_registry
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from alliances.models import User
+from alliances.privacy import (
+    Anonymisation,
+    PrivacyContributor,
+    export_choice,
+    export_day,
+    export_time,
+    privacy_registry,
+)
 from networks.models import Binome, Participant, RoadmapAction
 
 
@@ -18,7 +30,7 @@ class NetworksPrivacy(PrivacyContributor):
     }
     positions = {"participations": 20, "roadmap_actions": 120}
 
-    def export(self, user):
+    def export(self, user: User) -> dict[str, Any]:
         participations = Participant.objects.filter(user=user).select_related(
             "enrolment__network", "enrolment__programme", "binome__enrolment__network"
         )
@@ -52,7 +64,7 @@ class NetworksPrivacy(PrivacyContributor):
             ],
         }
 
-    def anonymise(self, anonymisation):
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         participant_ids = list(Participant.objects.filter(user=anonymisation.user).values_list("pk", flat=True))
         # Participations stay (they count in the edition's figures), without a job title, out of the directory.
         Participant.objects.filter(pk__in=participant_ids).update(job_title="", listed_in_directory=False)
@@ -65,5 +77,5 @@ class NetworksPrivacy(PrivacyContributor):
             Binome.objects.filter(pk__in=[b.pk for b in binomes]).select_related("enrolment__network"),
         ]
 
-    def editions(self, user):
+    def editions(self, user: User) -> Q | None:
         return Q(enrolments__participants__user=user)

@@ -9,6 +9,11 @@
 Each costs a fixed number of queries, whatever the numbers of networks, sessions and participants.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -16,15 +21,55 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alliances import cockpit, relances
+from alliances.access import CoordinatorHttpRequest
+from alliances.models import Programme, Relance, User
+from networks.models import Network, Participant
 from sessions import attendance, engagement, selectors
 from sessions.admin_filters import NO_ANSWER_PARAMETER
-from sessions.models import FollowUp
+from sessions.attendance import AttendanceTotals
+from sessions.engagement import NetworkEngagement
+from sessions.models import FollowUp, Session
+from sessions.selectors import AnswerCounts
 
 #: How many upcoming sessions the panel shows.
 UPCOMING_SHOWN = 3
 
+#: Those without an answer to one session, by network: (network, its participants).
+NonRespondents = list[tuple[Network, list[Participant]]]
 
-def non_respondents_by_session(programme, sessions):
+
+class SessionRow(TypedDict):
+    session: Session
+    counts: AnswerCounts
+    non_respondents: NonRespondents
+    relance: Relance | None  # the latest relance of the session
+    admin_url: str
+    attendance_url: str
+    registrations_url: str
+    non_respondents_url: str
+    export_url: str
+
+
+class LastPastSession(TypedDict):
+    session: Session
+    totals: AttendanceTotals
+    attendance_url: str
+    export_url: str
+
+
+class SessionsData(TypedDict):
+    rows: list[SessionRow]
+    last_past: LastPastSession | None
+    add_url: str
+
+
+class EngagementData(TypedDict):
+    networks: list[NetworkEngagement]
+    to_follow: int
+    rules: list[str]
+
+
+def non_respondents_by_session(programme: Programme, sessions: Sequence[Session]) -> dict[int, NonRespondents]:
     """``{session.pk: [(network, [participants])]}``: the names the panel lists, in one query.
 
     One row per expected participant, with one « has answered » flag per session taken from
@@ -39,7 +84,7 @@ def non_respondents_by_session(programme, sessions):
         .annotate(**flags)
         .order_by("enrolment__network__name", "user__last_name", "user__first_name", "pk")
     )
-    grouped = {session.pk: {} for session in sessions}
+    grouped: dict[int, dict[Network, list[Participant]]] = {session.pk: {} for session in sessions}
     for participant in participants:
         for session in sessions:
             if not getattr(participant, f"answered_{session.pk}"):
@@ -48,7 +93,7 @@ def non_respondents_by_session(programme, sessions):
 
 
 @cockpit.register
-class UpcomingSessionsPanel(cockpit.Panel):
+class UpcomingSessionsPanel(cockpit.Panel[SessionsData]):
     """Seven queries: the sessions, their counts (2), the non-respondents, the last past session, its attendance (2)."""
 
     key = "sessions"
@@ -56,14 +101,16 @@ class UpcomingSessionsPanel(cockpit.Panel):
     template = "cockpit/_sessions.html"
     order = 20
 
-    def get_data(self, programme, *, request, today, now):
+    def get_data(
+        self, programme: Programme, *, request: CoordinatorHttpRequest, today: dt.date, now: dt.datetime
+    ) -> SessionsData:
         upcoming = list(selectors.upcoming_sessions(now).filter(programme=programme)[:UPCOMING_SHOWN])
         counts = selectors.answer_counts(upcoming)
         names = non_respondents_by_session(programme, upcoming)
         latest = relances.latest_for(upcoming)
         registrations = reverse("admin:programme_sessions_registration_changelist")
         participants = reverse("admin:networks_participant_changelist")
-        rows = [
+        rows: list[SessionRow] = [
             {
                 "session": session,
                 "counts": counts[session.pk],
@@ -78,7 +125,7 @@ class UpcomingSessionsPanel(cockpit.Panel):
             for session in upcoming
         ]
         last = selectors.past_sessions(now).filter(programme=programme).first()
-        last_past = None
+        last_past: LastPastSession | None = None
         if last is not None:
             last_past = {
                 "session": last,
@@ -92,7 +139,7 @@ class UpcomingSessionsPanel(cockpit.Panel):
             "add_url": f"{reverse('admin:programme_sessions_session_add')}?{urlencode({'programme': programme.pk})}",
         }
 
-    def alerts(self, data):
+    def alerts(self, data: SessionsData) -> list[cockpit.Alert]:
         """The next session that still has people without an answer."""
         for row in data["rows"]:
             missing = row["counts"]["no_answer"]
@@ -107,7 +154,7 @@ class UpcomingSessionsPanel(cockpit.Panel):
 
 
 @cockpit.register
-class EngagementPanel(cockpit.Panel):
+class EngagementPanel(cockpit.Panel[EngagementData]):
     """Four queries (:func:`sessions.engagement.network_engagement`), whatever the numbers of networks."""
 
     key = "engagement"
@@ -115,7 +162,9 @@ class EngagementPanel(cockpit.Panel):
     template = "cockpit/_engagement.html"
     order = 30
 
-    def get_data(self, programme, *, request, today, now):
+    def get_data(
+        self, programme: Programme, *, request: CoordinatorHttpRequest, today: dt.date, now: dt.datetime
+    ) -> EngagementData:
         networks = engagement.network_engagement(programme, today=today, now=now)
         add = reverse("admin:programme_sessions_followup_add")
         for item in networks:
@@ -127,7 +176,7 @@ class EngagementPanel(cockpit.Panel):
             "rules": engagement.rules(),
         }
 
-    def alerts(self, data):
+    def alerts(self, data: EngagementData) -> list[cockpit.Alert]:
         count = data["to_follow"]
         if not count:
             return []
@@ -135,7 +184,7 @@ class EngagementPanel(cockpit.Panel):
         return [cockpit.Alert(text, self.key)]
 
 
-def follow_up_url(add_url, item, *, user, today):
+def follow_up_url(add_url: str, item: NetworkEngagement, *, user: User, today: dt.date) -> str:
     """The follow-up add form prefilled for ``item``'s network: today, a call, by ``user``, the reasons as notes."""
     parameters = {
         "enrolment": item.enrolment.pk,

@@ -10,12 +10,17 @@ Both carry personal data: coordinators only (not committee-visible). Registered 
 ``SessionsConfig.ready()``.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliances.documents import DocumentError, DocumentKind, DocumentParameter, register
-from alliances.models import normalise_email
+from alliances.models import Programme, Report, normalise_email
 from networks.models import Enrolment, Participant
 from sessions.attendance import session_participants
 from sessions.models import Registration, Session
@@ -28,7 +33,7 @@ BLANK_LINES = 4
 # --- Parameters --------------------------------------------------------------------------------
 
 
-def _clean_session(programme, raw):
+def _clean_session(programme: Programme, raw: Any) -> int:
     """A session number (« 3 ») or code (« S3 ») of the edition → its number."""
     value = str(raw).strip()
     sessions = Session.objects.filter(programme=programme)
@@ -40,20 +45,20 @@ def _clean_session(programme, raw):
     return session.number
 
 
-def _describe_session(programme, number):
+def _describe_session(programme: Programme, number: int) -> str:
     session = Session.objects.filter(programme=programme, number=number).first()
     return str(session) if session else ""
 
 
-def _session_choices(programme):
+def _session_choices(programme: Programme) -> list[tuple[str, str]]:
     return [(str(s.number), str(s)) for s in Session.objects.filter(programme=programme).order_by("number")]
 
 
-def _participant_queryset(programme):
+def _participant_queryset(programme: Programme) -> QuerySet[Participant]:
     return Participant.objects.filter(enrolment__programme=programme, enrolment__status=Enrolment.Status.AGREED)
 
 
-def _clean_participant(programme, raw):
+def _clean_participant(programme: Programme, raw: Any) -> int:
     """An e-mail address of a participant of the edition → the participant's id."""
     email = str(raw).strip()
     participant = _participant_queryset(programme).filter(user__email=normalise_email(email)).first()
@@ -70,7 +75,7 @@ def _clean_participant(programme, raw):
     return participant.pk
 
 
-def _describe_participant(programme, pk):
+def _describe_participant(programme: Programme, pk: int) -> str:
     participant = Participant.objects.filter(pk=pk).select_related("user").first()
     return str(participant) if participant else ""
 
@@ -95,11 +100,14 @@ PARTICIPANT = DocumentParameter(
 # --- Builders ------------------------------------------------------------------------------------
 
 
-def build_attendance_sheet(programme, parameters, report=None):
+def build_attendance_sheet(
+    programme: Programme, parameters: dict[str, Any], report: Report | None = None
+) -> dict[str, Any]:
+    number = parameters.get("session")
     session = (
-        Session.objects.filter(programme=programme, number=parameters.get("session"))
-        .select_related("inspiring_meeting")
-        .first()
+        Session.objects.filter(programme=programme, number=number).select_related("inspiring_meeting").first()
+        if number is not None
+        else None
     )
     if session is None:
         raise DocumentError(_("La session de cette feuille d'émargement n'existe plus."))
@@ -128,12 +136,14 @@ def build_attendance_sheet(programme, parameters, report=None):
     }
 
 
-def build_attendance_certificate(programme, parameters, report=None):
+def build_attendance_certificate(
+    programme: Programme, parameters: dict[str, Any], report: Report | None = None
+) -> dict[str, Any]:
+    participant_id = parameters.get("participant")
     participant = (
-        _participant_queryset(programme)
-        .filter(pk=parameters.get("participant"))
-        .select_related("user", "enrolment__network")
-        .first()
+        _participant_queryset(programme).filter(pk=participant_id).select_related("user", "enrolment__network").first()
+        if participant_id is not None
+        else None
     )
     if participant is None:
         raise DocumentError(_("Le participant de cette attestation ne fait plus partie de l'édition."))
@@ -162,7 +172,7 @@ def build_attendance_certificate(programme, parameters, report=None):
     }
 
 
-def register_documents():
+def register_documents() -> None:
     register(
         DocumentKind(
             code=ATTENDANCE_SHEET,

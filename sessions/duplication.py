@@ -17,15 +17,17 @@ Left out: registrations and attendance, topic proposals and votes, follow-ups an
 go out in the next digest), calendar feeds.
 """
 
+from __future__ import annotations
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alliances.duplication import DuplicationContribution, clean_copies, duplications
-from alliances.models import Theme
+from alliances.duplication import DuplicationContext, DuplicationContribution, clean_copies, duplications
+from alliances.models import Programme, Theme
 from sessions.models import InspiringMeeting, Resource, Session
 
 
-def _session_was_voted(session):
+def _session_was_voted(session: Session) -> bool:
     return session.topic_vote_open or session.topic_vote_closed_at is not None
 
 
@@ -46,18 +48,18 @@ class SessionsDuplication(DuplicationContribution):
         gettext_lazy("annonces"),
     )
 
-    def summary(self, source):
+    def summary(self, source: Programme) -> list[tuple[str, int]]:
         return [
             (_("sessions"), Session.objects.filter(programme=source).count()),
             (_("ressources"), Resource.objects.filter(programme=source).count()),
         ]
 
-    def copy(self, context):
+    def copy(self, context: DuplicationContext) -> None:
         sessions = self._copy_sessions(context)
         self._copy_inspiring_meetings(context, sessions)
         self._copy_resources(context)
 
-    def _copy_sessions(self, context):
+    def _copy_sessions(self, context: DuplicationContext) -> list[Session]:
         """Copy the sessions and their themes; return the source sessions (their inspiring meetings selected)."""
         sessions = list(
             Session.objects.filter(programme=context.source)
@@ -97,9 +99,9 @@ class SessionsDuplication(DuplicationContribution):
         Session.themes.through.objects.bulk_create(links)
         return sessions
 
-    def _copy_inspiring_meetings(self, context, sessions):
+    def _copy_inspiring_meetings(self, context: DuplicationContext, sessions: list[Session]) -> None:
         copied = context.copied(Session)
-        meetings = []
+        meetings: list[InspiringMeeting] = []
         for session in sessions:
             try:
                 inspiring = session.inspiring_meeting
@@ -117,14 +119,13 @@ class SessionsDuplication(DuplicationContribution):
         clean_copies(meetings, exclude=["session"])
         InspiringMeeting.objects.bulk_create(meetings)
 
-    def _copy_resources(self, context):
+    def _copy_resources(self, context: DuplicationContext) -> None:
         resources = list(Resource.objects.filter(programme=context.source).order_by("pk"))
-        sessions, themes = context.copied(Session), context.copied(Theme)
         copies = [
             Resource(
                 programme=context.programme,
-                session=sessions.get(resource.session_id),
-                theme=themes.get(resource.theme_id),
+                session=context.copy_of(Session, resource.session_id),
+                theme=context.copy_of(Theme, resource.theme_id),
                 title=resource.title,
                 description=resource.description,
                 url=resource.url,

@@ -91,6 +91,7 @@ class NetworkEngagement:
     last_follow_up: dt.date | None
     last_visit: dt.date | None
     reasons: list[Reason] = field(default_factory=list)
+    follow_up_url: str = ""  # the cockpit's prefilled follow-up form, for a network « à suivre »
 
     @property
     def network(self):

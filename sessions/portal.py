@@ -3,12 +3,18 @@
 Each function costs a fixed number of queries whatever the size of the edition.
 """
 
-from django.db.models import Prefetch
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alliances.portal import MAIN, Card, HomePage, HomeParts, PendingItem, home_parts
+from networks.models import Participant
 from sessions.forms import RsvpForm
 from sessions.models import Announcement, Registration, Session
 from sessions.services import rsvp_is_open
@@ -19,7 +25,7 @@ ANNOUNCEMENTS_ON_HOME = 5
 ANNOUNCEMENTS_URL_NAME = "community:announcements"
 
 
-def upcoming_sessions(participant, now=None):
+def upcoming_sessions(participant: Participant, now: dt.datetime | None = None) -> QuerySet[Session]:
     """The participant's edition's sessions that have not started yet, soonest first."""
     now = now or timezone.now()
     return Session.objects.filter(programme_id=participant.enrolment.programme_id, starts_at__gt=now).order_by(
@@ -27,7 +33,7 @@ def upcoming_sessions(participant, now=None):
     )
 
 
-def pending_items(participant, now=None):
+def pending_items(participant: Participant, now: dt.datetime | None = None) -> list[PendingItem]:
     """Sessions not started yet that the participant has not answered (no registration, or still « invité »).
 
     One query: the answered sessions are excluded through a subquery.
@@ -36,7 +42,7 @@ def pending_items(participant, now=None):
     return _pending_items(upcoming_sessions(participant, now).exclude(pk__in=answered))
 
 
-def _pending_items(sessions):
+def _pending_items(sessions: Iterable[Session]) -> list[PendingItem]:
     return [
         PendingItem(
             label=_("Répondre à l'invitation : %(session)s") % {"session": session},
@@ -48,12 +54,14 @@ def _pending_items(sessions):
     ]
 
 
-def next_session(participant, now=None):
+def next_session(participant: Participant, now: dt.datetime | None = None) -> Session | None:
     """The next session of the participant's edition, with ``my_registration`` (or None) attached: two queries."""
     return next_session_and_pending_items(participant, now)[0]
 
 
-def next_session_and_pending_items(participant, now=None):
+def next_session_and_pending_items(
+    participant: Participant, now: dt.datetime | None = None
+) -> tuple[Session | None, list[PendingItem]]:
     """The next session (``my_registration`` attached) and the sessions to answer, as the home shows both.
 
     Two queries: the edition's upcoming sessions (a handful) and, prefetched, the participant's
@@ -70,12 +78,13 @@ def next_session_and_pending_items(participant, now=None):
         )
     )
     for session in sessions:
-        session.my_registration = session.my_registrations[0] if session.my_registrations else None
-    unanswered = [s for s in sessions if s.my_registration is None or s.my_registration.rsvp not in ANSWERED]
+        # An attribute of the instance for the home's template (and next_session's callers): no model field.
+        session.my_registration = session.my_registrations[0] if session.my_registrations else None  # type: ignore[attr-defined]
+    unanswered = [s for s in sessions if not s.my_registrations or s.my_registrations[0].rsvp not in ANSWERED]
     return (sessions[0] if sessions else None), _pending_items(unanswered)
 
 
-def _url_or_none(name):
+def _url_or_none(name: str) -> str | None:
     try:
         return reverse(name)
     except NoReverseMatch:
@@ -92,7 +101,7 @@ class SessionsHome:
         next_one, pending = next_session_and_pending_items(page.participant, page.now)
         rsvp_form = None
         if next_one is not None:
-            registration = next_one.my_registration
+            registration = next_one.my_registration  # type: ignore[attr-defined]  # set above, for the template
             rsvp_form = RsvpForm(initial={"comment": registration.rsvp_comment if registration else ""})
         announcements = list(
             Announcement.objects.filter(programme=page.programme, published_at__lte=page.now).order_by(

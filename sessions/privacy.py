@@ -1,10 +1,22 @@
 """The sessions' part of a person's data (RGPD): registrations, topics and votes, calendar feed,
 attendance certificates, and what a coordinator wrote (follow-ups, field visits, announcements)."""
 
-from django.db import transaction
+from __future__ import annotations
 
-from alliances.models import Report
-from alliances.privacy import PrivacyContributor, export_choice, export_day, export_time, privacy_registry
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+from alliances.models import Report, User
+from alliances.privacy import (
+    Anonymisation,
+    PrivacyContributor,
+    export_choice,
+    export_day,
+    export_time,
+    privacy_registry,
+)
 from networks.models import Participant
 from sessions.models import (
     Announcement,
@@ -33,7 +45,7 @@ class SessionsPrivacy(PrivacyContributor):
     )
     positions = {"registrations": 30, "topic_proposals": 40, "votes": 50, "calendar_feed": 90, "authored": 150}
 
-    def export(self, user):
+    def export(self, user: User) -> dict[str, Any]:
         registrations = Registration.objects.filter(participant__user=user).select_related("session__programme")
         votes = TopicVote.objects.filter(participant__user=user).select_related("proposal__session")
         proposals = TopicProposal.objects.filter(proposed_by__user=user).select_related("session")
@@ -77,7 +89,7 @@ class SessionsPrivacy(PrivacyContributor):
             "authored": _authored_export(user),
         }
 
-    def anonymise(self, anonymisation):
+    def anonymise(self, anonymisation: Anonymisation) -> list[Model | QuerySet[Any]]:
         """The feed and the certificates go; RSVP values stay for the aggregates, without their free text."""
         user = anonymisation.user
         participant_ids = list(Participant.objects.filter(user=user).values_list("pk", flat=True))
@@ -89,17 +101,22 @@ class SessionsPrivacy(PrivacyContributor):
         return []
 
 
-def _delete_certificates(participant_ids):
+def _delete_certificates(participant_ids: list[int]) -> None:
     """The person's attendance certificates (PDF documents about them alone): rows now, files once committed."""
     reports = list(Report.objects.filter(parameters__participant__in=participant_ids))
     files = [report.file.name for report in reports if report.file]
     Report.objects.filter(pk__in=[report.pk for report in reports]).delete()
     if files:
         storage = Report._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+        def delete_files() -> None:
+            for name in files:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
 
 
-def _authored_export(user):
+def _authored_export(user: User) -> dict[str, list[dict[str, Any]]]:
     """What the person wrote as a coordinator: follow-ups, field visits, announcements."""
     follow_ups = FollowUp.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")
     visits = FieldVisit.objects.filter(coordinator=user).select_related("enrolment__network", "enrolment__programme")

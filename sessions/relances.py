@@ -4,7 +4,12 @@ Found by :func:`alliances.relances.targets` (autodiscovery of ``relances`` modul
 is « sans réponse » is :func:`sessions.selectors.non_respondents`, as in the cockpit.
 """
 
-from django.db.models import F
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -16,28 +21,31 @@ from alliances.models import User
 from sessions.models import Session
 from sessions.selectors import non_respondents
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _when(session):
+
+def _when(session: Session) -> tuple[str, str]:
     moment = timezone.localtime(session.starts_at)
     return date_format(moment, "l j F Y"), time_format(moment, relances.TIME_FORMAT)
 
 
 @relances.register
-class SessionTarget(relances.Target):
+class SessionTarget(relances.Target[Session]):
     key = "session"
     model = Session
     anchor = "sessions"  # the cockpit panel (sessions/cockpit.py)
     closed_message = _("Cette session a déjà commencé : elle ne peut plus être relancée.")
 
-    def recipients(self, obj):
+    def recipients(self, obj: Session) -> QuerySet[User]:
         return User.objects.filter(participations__in=non_respondents(obj)).annotate(
             network_name=F("participations__enrolment__network__name")
         )
 
-    def is_open(self, obj, *, now):
+    def is_open(self, obj: Session, *, now: dt.datetime) -> bool:
         return obj.starts_at is not None and obj.starts_at > now
 
-    def default_subject(self, obj):
+    def default_subject(self, obj: Session) -> str:
         if obj.starts_at is None:
             return gettext("Votre réponse pour la session %(session)s") % {"session": obj}
         return gettext("Votre réponse pour la session %(session)s du %(day)s") % {
@@ -45,7 +53,7 @@ class SessionTarget(relances.Target):
             "day": date_format(timezone.localtime(obj.starts_at), "j F"),
         }
 
-    def default_body(self, obj):
+    def default_body(self, obj: Session) -> str:
         day, time = _when(obj)
         if obj.venue:
             where = gettext("La session « %(session)s » a lieu le %(day)s à %(time)s (lieu : %(venue)s).")
@@ -60,8 +68,8 @@ class SessionTarget(relances.Target):
         )
         return f"{where}\n\n{ask}"
 
-    def portal_url(self, obj):
+    def portal_url(self, obj: Session) -> str:
         return f"{reverse('sessions:detail', args=[obj.pk])}#ma-reponse"
 
-    def link_label(self, obj):
+    def link_label(self, obj: Session) -> StrOrPromise:
         return _("Répondre sur la page de la session")
