@@ -1,0 +1,100 @@
+"""Sources: what each app sends, registered from its ``reminders.py`` (see the package docstring)."""
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.module_loading import autodiscover_modules
+
+from alliances.models import Notification
+
+# --- Sources: what each app sends ------------------------------------------------------------
+
+
+class Defer:
+    """A notification that is not due yet after all: it stays pending until ``until``."""
+
+    __slots__ = ("until",)
+
+    def __init__(self, until):
+        self.until = until
+
+    def __repr__(self):
+        return f"Defer({self.until!r})"
+
+
+#: What ``Source.build`` returns for a notification that is no longer wanted.
+CANCEL = None
+
+
+class Source:
+    """One family of notifications (``kind`` is the part of ``Notification.kind`` before any ``:``).
+
+    Subclass it in ``<app>/reminders.py``, decorate the class with :func:`register`
+    and implement :meth:`find_due` and :meth:`build`.
+    """
+
+    kind = ""
+
+    def find_due(self, *, now):
+        """Unsaved notifications due at ``now`` (:func:`due` builds one); existing ones are skipped."""
+        raise NotImplementedError
+
+    def build(self, notifications, *, now):
+        """``{notification.pk: EmailMultiAlternatives | CANCEL | Defer(...)}`` for pending notifications.
+
+        ``notifications`` come with ``recipient`` and ``programme`` loaded. A
+        notification missing from the result is cancelled.
+        """
+        raise NotImplementedError
+
+
+_registry = {}
+_discovered = False
+
+
+def register(source_class):
+    """Class decorator: make a :class:`Source` known to the periodic job."""
+    source = source_class()
+    if not source.kind or ":" in source.kind:
+        raise ValueError(f"{source_class.__name__}.kind must be a non-empty name without ':'.")
+    _registry[source.kind] = source
+    return source_class
+
+
+def sources():
+    """Every registered source, after importing each installed app's ``reminders`` module once."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("reminders")
+        _discovered = True
+    return list(_registry.values())
+
+
+def source_for(kind):
+    sources()
+    return _registry.get(kind.split(":", 1)[0])
+
+
+def due(obj, *, kind, recipient_id, programme_id=None, due_at):
+    """An unsaved notification of ``kind`` about ``obj`` for one recipient."""
+    return Notification(
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        recipient_id=recipient_id,
+        programme_id=programme_id,
+        due_at=due_at,
+    )
+
+
+def group_by_object(notifications):
+    """``{(kind, object_id): [notifications]}``: a source builds what one object needs once per group."""
+    groups = defaultdict(list)
+    for notification in notifications:
+        groups[(notification.kind, notification.object_id)].append(notification)
+    return groups
+
+
+def offset_of(kind):
+    """The number of days in a kind such as ``session_reminder:7``."""
+    return int(kind.rsplit(":", 1)[1])
