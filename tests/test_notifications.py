@@ -66,7 +66,7 @@ def echo_source(monkeypatch):
     """Only the test source runs: what is tested here is the mechanism, whatever the apps' sources."""
     notifications.sources()
     source = EchoSource()
-    monkeypatch.setattr(notifications.registry, "_registry", {"test_echo": source})
+    monkeypatch.setattr(notifications.reminders, "_items", {"test_echo": source})
     return source
 
 
@@ -90,6 +90,28 @@ def smtp(settings):
 
 
 # --- Exactly once ---------------------------------------------------------------------------
+
+
+def test_a_fake_apps_source_is_discovered_and_sent(programme):
+    """The sources are an :class:`alliances.registry.Registry` fed by each app's ``reminders.py``."""
+
+    class FakeAppSource(EchoSource):
+        kind = "fake_app_echo"
+
+    real_kinds = {source.kind for source in notifications.reminders._items.values()}
+    assert "session_reminder" not in real_kinds  # the fixture left only the test source
+    notifications.register(FakeAppSource)
+    try:
+        assert notifications.source_for("fake_app_echo:7").__class__ is FakeAppSource
+        assert {source.kind for source in notifications.sources()} == {"test_echo", "fake_app_echo"}
+        users("a")
+        notifications.run(dispatch=lambda ids: notifications.send_batch(ids, now=NOW), now=NOW)
+        assert Notification.objects.filter(kind="fake_app_echo", status=Status.SENT).count() == 1
+    finally:
+        notifications.reminders.unregister("fake_app_echo")
+    assert notifications.source_for("fake_app_echo") is None
+    with pytest.raises(ValueError):
+        notifications.register(type("Nameless", (notifications.Source,), {"kind": "a:b"}))
 
 
 def test_the_job_run_twice_sends_each_once(programme):

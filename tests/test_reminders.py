@@ -34,7 +34,7 @@ def _only_these_sources(monkeypatch):
     notifications.sources()
     mine = {"session_reminder", "announcement", "meeting_reminder", "questionnaire_reminder"}
     monkeypatch.setattr(
-        notifications.registry, "_registry", {k: v for k, v in notifications.registry._registry.items() if k in mine}
+        notifications.reminders, "_items", {k: v for k, v in notifications.reminders._items.items() if k in mine}
     )
 
 

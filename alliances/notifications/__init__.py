@@ -166,6 +166,7 @@ from alliances.notifications.registry import (
     group_by_object,
     offset_of,
     register,
+    reminders,
     source_for,
     sources,
 )
@@ -242,6 +243,7 @@ __all__ = [
     "plan",
     "record_retry_budget",
     "register",
+    "reminders",
     "release_stale_claims",
     "reminder_due_at",
     "reminder_outcome",

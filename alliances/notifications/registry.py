@@ -3,9 +3,9 @@
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils.module_loading import autodiscover_modules
 
 from alliances.models import Notification
+from alliances.registry import Registry
 
 # --- Sources: what each app sends ------------------------------------------------------------
 
@@ -35,6 +35,11 @@ class Source:
 
     kind = ""
 
+    @property
+    def key(self) -> str:
+        """The registry's key: the kind."""
+        return self.kind
+
     def find_due(self, *, now):
         """Unsaved notifications due at ``now`` (:func:`due` builds one); existing ones are skipped."""
         raise NotImplementedError
@@ -48,31 +53,27 @@ class Source:
         raise NotImplementedError
 
 
-_registry = {}
-_discovered = False
+#: The sources, discovered in each installed app's ``reminders`` module (:class:`alliances.registry.Registry`).
+reminders: Registry[Source] = Registry("reminders")
 
 
-def register(source_class):
+def register(source_class: type[Source]) -> type[Source]:
     """Class decorator: make a :class:`Source` known to the periodic job."""
     source = source_class()
     if not source.kind or ":" in source.kind:
         raise ValueError(f"{source_class.__name__}.kind must be a non-empty name without ':'.")
-    _registry[source.kind] = source
+    reminders.register(source)
     return source_class
 
 
-def sources():
+def sources() -> list[Source]:
     """Every registered source, after importing each installed app's ``reminders`` module once."""
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("reminders")
-        _discovered = True
-    return list(_registry.values())
+    return reminders.all()
 
 
-def source_for(kind):
-    sources()
-    return _registry.get(kind.split(":", 1)[0])
+def source_for(kind: str) -> Source | None:
+    """The source of a ``Notification.kind`` such as ``session_reminder:7``, or None."""
+    return reminders.get(kind.split(":", 1)[0])
 
 
 def due(obj, *, kind, recipient_id, programme_id=None, due_at):
