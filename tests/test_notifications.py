@@ -874,7 +874,7 @@ def test_a_long_body_is_encoded_by_django(programme):
     assert "Bonjour Ana," in parts["text/plain"] and "x" * 1200 in parts["text/plain"]
 
 
-def test_one_statement_records_the_previous_message_and_claims_the_next(programme):
+def test_one_transaction_records_the_previous_message_and_claims_the_next(programme):
     users("a", "b", "c")
     notifications.create_due(now=NOW)
     a, b, c = Notification.objects.order_by("recipient__email")
