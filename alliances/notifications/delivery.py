@@ -122,7 +122,7 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     """Send the pending, due notifications among ``ids``, in that order, over one SMTP connection.
 
     Each message is claimed right before its transfer and recorded right after
-    it (see the module docstring for why this is exactly once but for one
+    it (see the package docstring for why this is exactly once but for one
     window). ``on_result(notification, status, error)`` is called after each
     outcome (``send_reminders`` prints them). Returns a :class:`BatchReport`;
     its ``retry_ids`` went back to « pending » after a transient failure and are
@@ -132,6 +132,32 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     """
     now = now or timezone.now()
     report = BatchReport()
+
+    def tell(notification, status, error=""):
+        if on_result is not None:
+            on_result(notification, status, error)
+
+    to_send = _prepare(ids, now=now, report=report, tell=tell)
+    if not to_send:
+        return report
+    if connection is None:
+        connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT)
+    try:
+        _open_session(connection)
+    except Exception as exc:
+        _postpone(to_send, exc, now, connection_retries, report, tell)
+        return report
+    report.connections += 1
+    _Session(connection, now=now, connection_retries=connection_retries, report=report, tell=tell).send(to_send)
+    return report
+
+
+def _prepare(ids, *, now, report, tell):
+    """``[(notification, message)]`` to send among ``ids``, in their order; the others settled.
+
+    What is no longer pending or due is skipped; what its source cancels, defers or cannot
+    build is settled now (:func:`_settle_unsendable`).
+    """
     order = {pk: position for position, pk in enumerate(dict.fromkeys(ids))}
     notifications = sorted(
         Notification.objects.filter(pk__in=list(order), status=Status.PENDING, due_at__lte=now).select_related(
@@ -141,130 +167,130 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     )
     report.skipped = len(order) - len(notifications)
     if not notifications:
-        return report
+        return []
     with translation.override(settings.LANGUAGE_CODE):
         outcomes = _build(notifications, now=now)
-
-    def tell(notification, status, error=""):
-        if on_result is not None:
-            on_result(notification, status, error)
-
     to_send = []
     for notification in notifications:
         outcome = outcomes.get(notification.pk)
         if isinstance(outcome, EmailMessage):
             to_send.append((notification, outcome))
+            continue
+        status = _settle_unsendable(notification, outcome, report)
+        if status is None:
+            report.skipped += 1
         else:
-            status = _settle_unsendable(notification, outcome, report)
-            if status is None:
-                report.skipped += 1
-            else:
-                tell(notification, status, getattr(outcome, "error", ""))
-    if not to_send:
-        return report
+            tell(notification, status, getattr(outcome, "error", ""))
+    return to_send
 
-    if connection is None:
-        connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_SMTP_TIMEOUT)
-    try:
-        _open_session(connection)
-    except Exception as exc:
-        _postpone(to_send, exc, now, connection_retries, report, tell)
-        return report
-    report.connections += 1
-    # Sent, but its « sent » record not written yet: written by the same UPDATE as the next claim,
-    # so that each message costs one statement and one commit (the database's round trips and disk
-    # flushes cost more than the SMTP transfer itself), and always before the next transfer starts:
-    # the duplicate window stays one message.
-    unrecorded = None
-    # (pk, token) of the claim being made or held, its message not transferred: given back if the
-    # database fails before the claim is settled (the claim's commit may have gone through).
-    held = None
 
-    def record_then_claim(notification=None, token=None):
-        nonlocal unrecorded, held
-        held = (notification.pk, token) if notification is not None else None
-        if unrecorded is None:
+class _Session:
+    """One batch's open SMTP session: each message claimed, transferred, then recorded, in turn."""
+
+    def __init__(self, connection, *, now, connection_retries, report, tell):
+        self.connection, self.now, self.connection_retries = connection, now, connection_retries
+        self.report, self.tell = report, tell
+        # (notification, token) sent, its « sent » record not written yet: written in the same
+        # transaction as the next claim, so that each message costs one commit (the database's
+        # round trips and disk flushes cost more than the SMTP transfer itself), and always before
+        # the next transfer starts: the duplicate window stays one message.
+        self.unrecorded = None
+        # (pk, token) of the claim being made or held, its message not transferred: given back if
+        # the database fails before the claim is settled (the claim's commit may have gone through).
+        self.held = None
+
+    def send(self, to_send):
+        try:
+            for index, (notification, message) in enumerate(to_send):
+                token = uuid.uuid4()
+                if not self.record_then_claim(notification, token):
+                    self.report.skipped += 1  # another worker has it, or has sent it
+                    continue
+                try:
+                    _transfer(self.connection, message)
+                except Exception as exc:
+                    if not self.settle_failure(notification, token, exc, [*to_send[index + 1 :], to_send[index]]):
+                        break
+                    continue
+                # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
+                # records this message as sent), or a database away for longer than the record's
+                # retries, leaves this row « sending »: it is sent again once its claim expires.
+                # No other message is transferred in between.
+                self.unrecorded, self.held = (notification, token), None
+            self.record_then_claim()
+        except DATABASE_ERRORS:
+            # The database went away mid-batch. The rest of the batch waits for the task's retry, but
+            # what the database must know is written first, retrying while it is unreachable: the
+            # « sent » of the message already transferred (else it would be sent again once its claim
+            # expires), and the claim of one not transferred given back (else it would wait for that).
+            self.close()
+            if _settle_after_database_error(self.unrecorded, self.held) and self.unrecorded is not None:
+                self.sent(self.unrecorded[0])
+            self.unrecorded = None
+            raise
+        finally:
+            if self.unrecorded is not None:  # leaving on another error: record what was sent, if possible
+                try:
+                    self.record_then_claim()
+                except Exception:
+                    logger.exception("Could not record a sent notification: it will be sent again")
+            self.close()
+
+    def record_then_claim(self, notification=None, token=None):
+        """Record the message sent last (if any) and claim ``notification`` (if any); True if claimed."""
+        self.held = (notification.pk, token) if notification is not None else None
+        if self.unrecorded is None:
             claimed = notification is not None and _claim(notification.pk, token, timezone.now())
         elif notification is None:
-            _mark_sent(unrecorded[0].pk, unrecorded[1])
+            _mark_sent(self.unrecorded[0].pk, self.unrecorded[1])
             claimed = False
         else:
-            claimed = _mark_sent_and_claim(unrecorded, notification.pk, token, timezone.now())
-        if unrecorded is not None:
-            report.sent.append(unrecorded[0])
-            tell(unrecorded[0], "sent")
-            unrecorded = None
+            claimed = _mark_sent_and_claim(self.unrecorded, notification.pk, token, timezone.now())
+        if self.unrecorded is not None:
+            self.sent(self.unrecorded[0])
+            self.unrecorded = None
         if not claimed:
-            held = None
+            self.held = None
         return claimed
 
-    def close_smtp():
+    def sent(self, notification):
+        self.report.sent.append(notification)
+        self.tell(notification, "sent")
+
+    def settle_failure(self, notification, token, exc, postponed):
+        """A transfer failed: record why. Returns whether the batch goes on (False: the connection is lost).
+
+        ``postponed`` are the messages that wait if the connection is lost, this one last.
+        """
+        kind, error = classify(exc), describe_error(exc)
+        if kind == CONNECTION:
+            # The server's fault, not this message's: no attempt counted. It goes last in the
+            # retry, so that a message which makes the server hang up every time (a timeout on
+            # a large attachment…) cannot hold back the rest of its batch.
+            logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
+            _release_claim(notification.pk, token)
+            self.held = None
+            _postpone(postponed, exc, self.now, self.connection_retries, self.report, self.tell)
+            return False
+        if kind == PERMANENT:
+            _mark_failed(notification.pk, token, error)
+            retry_at = None
+        else:  # transient: pending again later, or failed after MAX_ATTEMPTS
+            retry_at = _release_for_retry(notification, token, error, self.now)
+        self.held = None
+        if retry_at is None:
+            self.report.failed.append(notification)
+            self.tell(notification, "failed", error)
+        else:
+            _note_retry(self.report, notification, retry_at, self.now)
+            self.tell(notification, "retry", error)
+        return True
+
+    def close(self):
         try:
-            connection.close()
+            self.connection.close()
         except Exception:  # closing a dead connection must not hide what happened
             logger.debug("Error while closing the SMTP connection", exc_info=True)
-
-    try:
-        for index, (notification, message) in enumerate(to_send):
-            token = uuid.uuid4()
-            if not record_then_claim(notification, token):
-                report.skipped += 1  # another worker has it, or has sent it
-                continue
-            try:
-                _transfer(connection, message)
-            except Exception as exc:
-                kind = classify(exc)
-                error = describe_error(exc)
-                if kind == CONNECTION:
-                    # The server's fault, not this message's: no attempt counted. It goes last in the
-                    # retry, so that a message which makes the server hang up every time (a timeout on
-                    # a large attachment…) cannot hold back the rest of its batch.
-                    logger.warning("SMTP connection lost (%s): the rest of the batch waits", error)
-                    _release_claim(notification.pk, token)
-                    held = None
-                    postponed = [*to_send[index + 1 :], (notification, message)]
-                    _postpone(postponed, exc, now, connection_retries, report, tell)
-                    break
-                if kind == PERMANENT:
-                    _mark_failed(notification.pk, token, error)
-                    held = None
-                    report.failed.append(notification)
-                    tell(notification, "failed", error)
-                    continue
-                retry_at = _release_for_retry(notification, token, error, now)
-                held = None
-                if retry_at is None:
-                    report.failed.append(notification)
-                    tell(notification, "failed", error)
-                else:
-                    _note_retry(report, notification, retry_at, now)
-                    tell(notification, "retry", error)
-                continue
-            # THE DUPLICATE WINDOW: a crash from here until the next claim's commit (which also
-            # records this message as sent), or a database away for longer than the record's
-            # retries, leaves this row « sending »: it is sent again once its claim expires.
-            # No other message is transferred in between.
-            unrecorded, held = (notification, token), None
-        record_then_claim()
-    except DATABASE_ERRORS:
-        # The database went away mid-batch. The rest of the batch waits for the task's retry, but
-        # what the database must know is written first, retrying while it is unreachable: the
-        # « sent » of the message already transferred (else it would be sent again once its claim
-        # expires), and the claim of one not transferred given back (else it would wait for that).
-        close_smtp()
-        if _settle_after_database_error(unrecorded, held) and unrecorded is not None:
-            report.sent.append(unrecorded[0])
-            tell(unrecorded[0], "sent")
-        unrecorded = None
-        raise
-    finally:
-        if unrecorded is not None:  # leaving on another error: record what was sent, if the database allows
-            try:
-                record_then_claim()
-            except Exception:
-                logger.exception("Could not record a sent notification: it will be sent again")
-        close_smtp()
-    return report
 
 
 def _settle_after_database_error(unrecorded, held):
