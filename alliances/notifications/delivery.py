@@ -1,6 +1,7 @@
 """Sending a batch over one SMTP connection: claim, transfer and record each message in turn."""
 
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
+from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.db.models import F
@@ -344,8 +346,22 @@ def _open_session(connection):
 
 
 def _transfer(connection, message):
-    """Send one message over the batch's open connection; raises what smtplib raises."""
-    connection.send_messages([message])
+    """Send one message over the batch's open connection; raises what smtplib raises.
+
+    A message encoded once for its group goes straight to the open SMTP session, as
+    the bytes it already is (Django's backend would parse and re-encode its addresses
+    on every message); any other message, or another backend, goes through Django.
+    """
+    smtp = getattr(connection, "connection", None)
+    if isinstance(connection, SMTPEmailBackend) and smtp is not None and getattr(message, "encoded", None):
+        smtp.sendmail(_envelope_sender(message.from_email, message.encoding), message.to, message.encoded)
+    else:
+        connection.send_messages([message])
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope_sender(from_email, encoding):
+    return sanitize_address(from_email, encoding or settings.DEFAULT_CHARSET)
 
 
 def _note_retry(report, notification, retry_at, now):
