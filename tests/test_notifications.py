@@ -881,7 +881,7 @@ def test_what_cannot_be_encoded_once_is_encoded_per_message(programme):
     assert plain.email(notification).encoded is None
 
 
-def test_one_transaction_records_the_previous_message_and_claims_the_next(programme):
+def test_one_statement_records_the_previous_message_and_claims_the_next(programme):
     users("a", "b", "c")
     notifications.create_due(now=NOW)
     a, b, c = Notification.objects.order_by("recipient__email")

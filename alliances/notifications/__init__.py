@@ -30,19 +30,19 @@ The database, not the broker, is the source of truth.
    reminder — whichever job, worker or retry finds it, however many times.
 2. *Claiming.* Right before its SMTP transfer, a message is claimed with a
    conditional UPDATE (``status = pending → sending`` with a fresh claim token,
-   :func:`~alliances.notifications.queue._claim`); the sender proceeds only if that UPDATE changed one row.
+   :func:`_claim`); the sender proceeds only if that UPDATE changed one row.
    The database serialises concurrent UPDATEs of a row (PostgreSQL re-checks the
    WHERE clause once the first transaction commits; SQLite has one writer), so
    of two workers holding the same ids — the same chunk delivered twice, a retry
    racing the periodic job — exactly one sends each message.
 3. *Recording the send.* Right after the message's own transfer (one message
    at a time over the batch's open connection), the row is marked sent, on the
-   condition that it still carries our claim token — in the same transaction
-   as the claim of the next message, so one commit per message, and
+   condition that it still carries our claim token — in the same UPDATE that
+   claims the next message, so one statement and one commit per message, and
    always before the next transfer starts. Should the database be unreachable
    then (restarted, failed over, connection cut), that record is retried on a
    fresh connection for up to :func:`record_retry_budget` seconds (120 s, a fifth
-   of the lease: the claim is still ours), and a claim the failed transaction may
+   of the lease: the claim is still ours), and a claim the failed statement may
    have committed for the next message is given back; then the batch ends and
    its task retries the rest (:data:`DATABASE_BACKOFF`).
 4. *Recovering.* A claim is a lease of :func:`claim_timeout` seconds (10 minutes

@@ -192,8 +192,8 @@ class _Session:
     def __init__(self, connection, *, now, connection_retries, report, tell):
         self.connection, self.now, self.connection_retries = connection, now, connection_retries
         self.report, self.tell = report, tell
-        # (notification, token) sent, its « sent » record not written yet: written in the same
-        # transaction as the next claim, so that each message costs one commit (the database's
+        # (notification, token) sent, its « sent » record not written yet: written by the same
+        # UPDATE as the next claim, so that each message costs one statement and one commit (the database's
         # round trips and disk flushes cost more than the SMTP transfer itself), and always before
         # the next transfer starts: the duplicate window stays one message.
         self.unrecorded = None

@@ -4,7 +4,7 @@ exactly-once protocol of the package docstring, one conditional UPDATE at a time
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection as db_connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -93,17 +93,45 @@ def _mark_sent(pk, token):
 
 
 def _mark_sent_and_claim(sent, pk, token, now):
-    """Record ``sent`` (notification, token) as sent and claim ``pk``, in one transaction: one commit.
+    """Record ``sent`` (notification, token) as sent and claim ``pk``: one statement, one commit.
 
-    The record is conditional on our claim token and the claim on the row being pending, as
-    each is alone; returns whether the claim was made. Should the database fail, neither is
-    written (or both, when the commit went through but its answer was lost): the batch then
-    retries the record and gives the claim back, both harmless if repeated.
+    Plain SQL: the ORM spends more time composing this conditional UPDATE than the
+    database spends running it, and it runs once per message.
     """
     sent_notification, sent_token = sent
-    with transaction.atomic():
-        _mark_sent(sent_notification.pk, sent_token)
-        return _claim(pk, token, now)
+    meta = Notification._meta
+    quote = db_connection.ops.quote_name
+    uuid_cast = "::uuid" if db_connection.vendor == "postgresql" else ""
+    columns = {name: quote(meta.get_field(name).column) for name in ("status", "sent_at", "claim_token", "claimed_at")}
+    last_error, pk_column = quote(meta.get_field("last_error").column), quote(meta.pk.column)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "
+        f"{columns['status']} = CASE WHEN {pk_column} = %s THEN %s ELSE %s END, "
+        f"{columns['sent_at']} = CASE WHEN {pk_column} = %s THEN %s ELSE {columns['sent_at']} END, "
+        f"{columns['claim_token']} = CASE WHEN {pk_column} = %s THEN NULL ELSE %s{uuid_cast} END, "
+        f"{columns['claimed_at']} = CASE WHEN {pk_column} = %s THEN {columns['claimed_at']} ELSE %s END, "
+        f"{last_error} = CASE WHEN {pk_column} = %s THEN '' ELSE {last_error} END "
+        f"WHERE ({pk_column} = %s AND {columns['claim_token']} = %s{uuid_cast}) "
+        f"OR ({pk_column} = %s AND {columns['status']} = %s)"
+    )
+    token_field, date_field = meta.get_field("claim_token"), meta.get_field("sent_at")
+    done = sent_notification.pk
+    params = [
+        *(done, Status.SENT.value, Status.SENDING.value),
+        *(done, date_field.get_db_prep_value(timezone.now(), db_connection)),
+        *(done, token_field.get_db_prep_value(token, db_connection)),
+        *(done, date_field.get_db_prep_value(now, db_connection)),
+        done,
+        *(done, token_field.get_db_prep_value(sent_token, db_connection)),
+        *(pk, Status.PENDING.value),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed = cursor.rowcount
+    if changed == 2:
+        return True
+    # Rare: the claim failed (another worker has this one), or the record did (our claim had expired).
+    return changed == 1 and Notification.objects.filter(pk=pk, claim_token=token).exists()
 
 
 def _release_claim(pk, token):
