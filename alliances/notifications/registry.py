@@ -1,8 +1,12 @@
 """Sources: what each app sends, registered from its ``reminders.py`` (see the package docstring)."""
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMessage
+from django.db import models
 
 from alliances.models import Notification
 from alliances.registry import Registry
@@ -15,15 +19,18 @@ class Defer:
 
     __slots__ = ("until",)
 
-    def __init__(self, until):
+    def __init__(self, until: dt.datetime) -> None:
         self.until = until
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Defer({self.until!r})"
 
 
 #: What ``Source.build`` returns for a notification that is no longer wanted.
 CANCEL = None
+
+#: What ``Source.build`` gives for one notification: its email, CANCEL or Defer.
+Outcome = EmailMessage | Defer | None
 
 
 class Source:
@@ -40,11 +47,11 @@ class Source:
         """The registry's key: the kind."""
         return self.kind
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> Iterable[Notification]:
         """Unsaved notifications due at ``now`` (:func:`due` builds one); existing ones are skipped."""
         raise NotImplementedError
 
-    def build(self, notifications, *, now):
+    def build(self, notifications: list[Notification], *, now: dt.datetime) -> Mapping[int, Outcome]:
         """``{notification.pk: EmailMultiAlternatives | CANCEL | Defer(...)}`` for pending notifications.
 
         ``notifications`` come with ``recipient`` and ``programme`` loaded. A
@@ -76,7 +83,9 @@ def source_for(kind: str) -> Source | None:
     return reminders.get(kind.split(":", 1)[0])
 
 
-def due(obj, *, kind, recipient_id, programme_id=None, due_at):
+def due(
+    obj: models.Model, *, kind: str, recipient_id: int, programme_id: int | None = None, due_at: dt.datetime
+) -> Notification:
     """An unsaved notification of ``kind`` about ``obj`` for one recipient."""
     return Notification(
         kind=kind,
@@ -88,14 +97,14 @@ def due(obj, *, kind, recipient_id, programme_id=None, due_at):
     )
 
 
-def group_by_object(notifications):
+def group_by_object(notifications: Iterable[Notification]) -> dict[tuple[str, int], list[Notification]]:
     """``{(kind, object_id): [notifications]}``: a source builds what one object needs once per group."""
-    groups = defaultdict(list)
+    groups: dict[tuple[str, int], list[Notification]] = defaultdict(list)
     for notification in notifications:
         groups[(notification.kind, notification.object_id)].append(notification)
     return groups
 
 
-def offset_of(kind):
+def offset_of(kind: str) -> int:
     """The number of days in a kind such as ``session_reminder:7``."""
     return int(kind.rsplit(":", 1)[1])
