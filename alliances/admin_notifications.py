@@ -1,7 +1,7 @@
 """The email log: notifications in the admin, with the « Renvoyer » action; the relances, read-only.
 
 Every reminder and announcement the jobs send is recorded here (see
-``alliances/notifications.py``): coordinators see, for the editions they
+``alliances/notifications/``): coordinators see, for the editions they
 coordinate, what left, what failed and why, and resend a failed message once
 the cause is fixed (a wrong address corrected, for instance).
 """

@@ -415,7 +415,7 @@ class Notification(models.Model):
     The unique constraint on (kind, content type, object, recipient) is what makes
     a second send impossible, whichever job, worker or retry tries it. Every
     app's reminders and announcements go through this table (see
-    ``alliances/notifications.py``).
+    ``alliances/notifications/__init__.py``).
     """
 
     class Status(models.TextChoices):
@@ -468,7 +468,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="notification_due_idx"),
             models.Index(fields=["content_type", "object_id"], name="notification_object_idx"),
-            # Claims left by a dead worker: SENDING rows claimed before the cutoff (notifications.py).
+            # Claims left by a dead worker: SENDING rows claimed before the cutoff (alliances.notifications.queue).
             models.Index(fields=["status", "claimed_at"], name="notification_stale_claim_idx"),
             # The e-mail log (admin changelist), newest first over every edition (Meta.ordering).
             models.Index(fields=["-created_at"], name="notification_created_idx"),

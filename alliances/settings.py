@@ -438,7 +438,7 @@ _VISIBILITY_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
 if CELERY_TASK_TIME_LIMIT >= _VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be shorter than the broker's visibility timeout (3600 s).")
 
-# --- Notifications (alliances/notifications.py) --------------------------------------
+# --- Notifications (alliances/notifications/) -----------------------------------------
 
 # A message claimed by a worker that died is taken back after this many seconds.
 NOTIFICATIONS_CLAIM_TIMEOUT = env_int("NOTIFICATIONS_CLAIM_TIMEOUT", 600, minimum=1)

@@ -66,7 +66,7 @@ def echo_source(monkeypatch):
     """Only the test source runs: what is tested here is the mechanism, whatever the apps' sources."""
     notifications.sources()
     source = EchoSource()
-    monkeypatch.setattr(notifications, "_registry", {"test_echo": source})
+    monkeypatch.setattr(notifications.reminders, "_items", {"test_echo": source})
     return source
 
 
@@ -90,6 +90,28 @@ def smtp(settings):
 
 
 # --- Exactly once ---------------------------------------------------------------------------
+
+
+def test_a_fake_apps_source_is_discovered_and_sent(programme):
+    """The sources are an :class:`alliances.registry.Registry` fed by each app's ``reminders.py``."""
+
+    class FakeAppSource(EchoSource):
+        kind = "fake_app_echo"
+
+    real_kinds = {source.kind for source in notifications.reminders._items.values()}
+    assert "session_reminder" not in real_kinds  # the fixture left only the test source
+    notifications.register(FakeAppSource)
+    try:
+        assert notifications.source_for("fake_app_echo:7").__class__ is FakeAppSource
+        assert {source.kind for source in notifications.sources()} == {"test_echo", "fake_app_echo"}
+        users("a")
+        notifications.run(dispatch=lambda ids: notifications.send_batch(ids, now=NOW), now=NOW)
+        assert Notification.objects.filter(kind="fake_app_echo", status=Status.SENT).count() == 1
+    finally:
+        notifications.reminders.unregister("fake_app_echo")
+    assert notifications.source_for("fake_app_echo") is None
+    with pytest.raises(ValueError):
+        notifications.register(type("Nameless", (notifications.Source,), {"kind": "a:b"}))
 
 
 def test_the_job_run_twice_sends_each_once(programme):
@@ -123,8 +145,8 @@ def test_a_notification_not_due_yet_is_not_sent(programme):
 
 def test_the_claim_is_a_conditional_update(db):
     notification = factories.NotificationFactory()
-    assert notifications._claim(notification.pk, "00000000-0000-0000-0000-000000000001", NOW) is True
-    assert notifications._claim(notification.pk, "00000000-0000-0000-0000-000000000002", NOW) is False
+    assert notifications.queue._claim(notification.pk, "00000000-0000-0000-0000-000000000001", NOW) is True
+    assert notifications.queue._claim(notification.pk, "00000000-0000-0000-0000-000000000002", NOW) is False
     notification.refresh_from_db()
     assert notification.status == Status.SENDING and notification.claimed_at == NOW
 
@@ -308,14 +330,14 @@ def test_a_server_refusing_sessions_charges_no_message(programme, smtp):
 def test_a_server_hanging_up_mid_message_charges_no_message(programme, smtp, monkeypatch):
     """The connection lost during a message's transfer: that message and the rest wait, none charged."""
     users("a", "b", "c")
-    real_transfer = notifications._transfer
+    real_transfer = notifications.delivery._transfer
 
     def hang_up_on_b(connection, message):
         if message.to == ["b@sink.test"]:
             connection.connection.sock.shutdown(socket.SHUT_RDWR)  # what a server crash looks like from here
         real_transfer(connection, message)
 
-    monkeypatch.setattr(notifications, "_transfer", hang_up_on_b)
+    monkeypatch.setattr(notifications.delivery, "_transfer", hang_up_on_b)
     notifications.create_due(now=NOW)
     ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
     report = notifications.send_batch(ids, now=NOW)
@@ -451,9 +473,11 @@ def test_a_database_outage_after_a_transfer_records_it_once_the_database_is_back
     users("a", "b", "c")
     notifications.create_due(now=NOW)
     # The statement recording a and claiming b fails, then the database refuses two more tries.
-    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
-    mark_sent = _failing(notifications._mark_sent, 2)
-    monkeypatch.setattr(notifications, "_mark_sent", mark_sent)
+    monkeypatch.setattr(
+        notifications.delivery, "_mark_sent_and_claim", _failing(notifications.delivery._mark_sent_and_claim, 1)
+    )
+    mark_sent = _failing(notifications.delivery._mark_sent, 2)
+    monkeypatch.setattr(notifications.delivery, "_mark_sent", mark_sent)
     with pytest.raises(OperationalError):
         notifications.send_batch(_batch_ids(), now=NOW)
     assert mark_sent.calls["n"] == 3  # retried until the database answered
@@ -469,7 +493,9 @@ def test_a_claim_committed_before_the_connection_broke_is_given_back(programme, 
     users("a", "b", "c")
     notifications.create_due(now=NOW)
     monkeypatch.setattr(
-        notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1, after=True)
+        notifications.delivery,
+        "_mark_sent_and_claim",
+        _failing(notifications.delivery._mark_sent_and_claim, 1, after=True),
     )
     with pytest.raises(OperationalError):
         notifications.send_batch(_batch_ids(), now=NOW)
@@ -491,8 +517,10 @@ def test_recording_is_retried_well_inside_the_claim_lease(programme, smtp, monke
     settings.NOTIFICATIONS_CLAIM_TIMEOUT = 5  # budget: a fifth of the lease, 1 s
     users("a", "b")
     notifications.create_due(now=NOW)
-    monkeypatch.setattr(notifications, "_mark_sent_and_claim", _failing(notifications._mark_sent_and_claim, 1))
-    monkeypatch.setattr(notifications, "_mark_sent", _failing(notifications._mark_sent, 1000))
+    monkeypatch.setattr(
+        notifications.delivery, "_mark_sent_and_claim", _failing(notifications.delivery._mark_sent_and_claim, 1)
+    )
+    monkeypatch.setattr(notifications.delivery, "_mark_sent", _failing(notifications.delivery._mark_sent, 1000))
     started = time.monotonic()
     with pytest.raises(OperationalError):
         notifications.send_batch(_batch_ids(), now=NOW)
@@ -858,16 +886,16 @@ def test_one_statement_records_the_previous_message_and_claims_the_next(programm
     notifications.create_due(now=NOW)
     a, b, c = Notification.objects.order_by("recipient__email")
     token_a, token_b = uuid.uuid4(), uuid.uuid4()
-    assert notifications._claim(a.pk, token_a, NOW)
+    assert notifications.queue._claim(a.pk, token_a, NOW)
 
-    assert notifications._mark_sent_and_claim((a, token_a), b.pk, token_b, NOW) is True
+    assert notifications.queue._mark_sent_and_claim((a, token_a), b.pk, token_b, NOW) is True
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.status, a.claim_token, a.sent_at is not None) == (Status.SENT, None, True)
     assert (b.status, b.claim_token, b.claimed_at) == (Status.SENDING, token_b, NOW)
 
     Notification.objects.filter(pk=c.pk).update(status=Status.SENDING)  # another worker has it
-    assert notifications._mark_sent_and_claim((b, token_b), c.pk, uuid.uuid4(), NOW) is False
+    assert notifications.queue._mark_sent_and_claim((b, token_b), c.pk, uuid.uuid4(), NOW) is False
     b.refresh_from_db()
     assert b.status == Status.SENT
 

@@ -5,7 +5,7 @@
 2. The worker is killed (SIGKILL, the whole process group: a machine lost) in the middle of a
    batch, then started again, and the periodic job runs again once the stale-claim lease has
    expired: no message is missing, and at most one is duplicated — the one that was in flight
-   at the kill (see THE DUPLICATE WINDOW in ``alliances/notifications.py``). The test prints
+   at the kill (see THE DUPLICATE WINDOW in ``alliances/notifications/__init__.py``). The test prints
    how many duplicates it saw.
 3. PostgreSQL goes away for 45 s in the middle of a run: the worker's connections are
    terminated and new ones refused, for the test database only (``ALLOW_CONNECTIONS false`` and

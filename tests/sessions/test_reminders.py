@@ -33,7 +33,9 @@ def _only_these_sources(monkeypatch):
     """Targeting is tested source by source: other apps' sources (committee packs…) are left out."""
     notifications.sources()
     mine = {"session_reminder", "announcement", "meeting_reminder", "questionnaire_reminder"}
-    monkeypatch.setattr(notifications, "_registry", {k: v for k, v in notifications._registry.items() if k in mine})
+    monkeypatch.setattr(
+        notifications.reminders, "_items", {k: v for k, v in notifications.reminders._items.items() if k in mine}
+    )
 
 
 def run_job(now):

@@ -1,0 +1,204 @@
+"""The emails: templates rendered once per group of notifications (see :class:`EmailRenderer`)."""
+
+import re
+import uuid
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+
+#: Fallback for absolute links when neither SITE_URL nor CSRF_TRUSTED_ORIGINS names the site.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+# --- Emails ----------------------------------------------------------------------------------
+
+
+def site_url():
+    """The site's address for links in emails (no request in a worker).
+
+    ``SITE_URL`` when the settings define it, else the first trusted origin
+    (``CSRF_TRUSTED_ORIGINS``, which a production deployment sets), else the
+    embedded default's address.
+    """
+    configured = getattr(settings, "SITE_URL", "")
+    if not configured:
+        origins = [o for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", []) if "*" not in o]
+        configured = origins[0] if origins else DEFAULT_SITE_URL
+    return configured.rstrip("/")
+
+
+def absolute_url(name, *args, fallback="/"):
+    """Absolute URL of a named route, or of ``fallback`` while that route does not exist yet."""
+    try:
+        path = reverse(name, args=args)
+    except NoReverseMatch:
+        path = fallback
+    return f"{site_url()}{path}"
+
+
+def _message_id(pk):
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "alliances.localhost"
+    return f"<notification.{pk}@{domain}>"
+
+
+# An address that email headers carry as it is (no quoting, no encoding): the encoded form can take it.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+class _Encoded:
+    """What Django's email backends read from ``EmailMessage.message()``, already encoded."""
+
+    def __init__(self, data):
+        self.data = data  # CRLF line endings, as SMTP wants them
+
+    def as_bytes(self, unixfrom=False, linesep="\n"):
+        return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
+
+    def as_string(self, unixfrom=False, linesep="\n"):
+        return self.as_bytes(linesep=linesep).decode("utf-8", "surrogateescape")
+
+    def get_charset(self):
+        return None
+
+
+class PersonalisedEmail(EmailMultiAlternatives):
+    """A message whose MIME encoding was done once for its whole group (see :class:`EmailRenderer`).
+
+    Its subject, bodies, headers and attachments are those of any Django message
+    (locmem, file and console backends, tests); ``message()`` returns the group's
+    encoded bytes with this recipient put in, instead of encoding it all again.
+    """
+
+    encoded = None
+
+    def message(self):
+        if self.encoded is None:
+            return super().message()
+        return _Encoded(self.encoded)
+
+
+class _Variant:
+    """One rendering of a group's templates (with or without a first name) and its encoded form."""
+
+    def __init__(self, subject, text, html, encoded):
+        self.subject, self.text, self.html, self.encoded = subject, text, html, encoded
+
+
+class EmailRenderer:
+    """The emails of one group of notifications (one template, one context, one edition).
+
+    Templates ``emails/<template>_subject.txt``, ``_body.txt`` and ``_body.html`` get
+    ``context`` plus ``programme``, ``introduction`` (the edition's email introduction,
+    which coordinators edit), ``site_url``, ``profile_url`` (where people choose which
+    emails they get) and ``first_name`` (also as ``recipient.first_name``): the only
+    thing that varies from one recipient to the next. So each template is rendered
+    once per group — with placeholders where the first name goes, and once more
+    without a first name (« Bonjour, ») — and the MIME message is encoded once too;
+    each message then only gets its recipient's name, address and ids put in. The
+    2,000 reminders of a session cost two renderings and two encodings, not 2,000:
+    what a batch costs beyond the SMTP transfer is then mostly its records.
+    ``attachments`` are ``(filename, content, mimetype)`` triples, shared by the group.
+    """
+
+    # Private-use characters: they cannot occur in real text, and escaping leaves them as they are.
+    TEXT_NAME = "\ue000first_name\ue001"
+    HTML_NAME = "\ue000first_name_html\ue001"
+    _NAME_MAX_LINE = 800  # room for a first name before a line reaches SMTP's 998 octets
+
+    def __init__(self, template, context, *, programme=None, attachments=()):
+        self.template = template
+        self.attachments = list(attachments)
+        profile_url = absolute_url("accounts:profile")
+        self.context = {
+            "programme": programme,
+            "introduction": programme.email_introduction.strip() if programme else "",
+            "site_url": site_url(),
+            "profile_url": profile_url,
+            **context,
+        }
+        self.headers = {"Auto-Submitted": "auto-generated", "List-Unsubscribe": f"<{profile_url}>"}
+        tag = uuid.uuid4().hex
+        self._to = f"to-{tag}@placeholder.invalid"
+        self._message_id = f"<id-{tag}@placeholder.invalid>"
+        self._notification_id = f"nid-{tag}"
+        self._variants = {}
+
+    def _render(self, template_name, first_name):
+        context = {**self.context, "first_name": first_name, "recipient": {"first_name": first_name}}
+        return render_to_string(f"emails/{self.template}_{template_name}", context)
+
+    def _variant(self, named):
+        if named not in self._variants:
+            subject = " ".join(self._render("subject.txt", self.TEXT_NAME if named else "").split())
+            text = self._render("body.txt", self.TEXT_NAME if named else "")
+            html = self._render("body.html", self.HTML_NAME if named else "")
+            self._variants[named] = _Variant(subject, text, html, self._encode(subject, text, html))
+        return self._variants[named]
+
+    def _encode(self, subject, text, html):
+        """The group's MIME message with placeholders, or None when they cannot be put in safely."""
+        if self.TEXT_NAME in subject:
+            return None
+        probe = self._message(subject, text, html, to=self._to, message_id=self._message_id, pk=self._notification_id)
+        encoded = probe.message().as_bytes(linesep="\r\n")
+        expected = {
+            self._to.encode(): 1,
+            self._message_id.encode(): 1,
+            self._notification_id.encode(): 1,
+            self.TEXT_NAME.encode(): text.count(self.TEXT_NAME),
+            self.HTML_NAME.encode(): html.count(self.HTML_NAME),
+        }
+        if any(encoded.count(marker) != count for marker, count in expected.items()):
+            return None  # a part was quoted-printable encoded, a header folded…: encode each message
+        for marker in (self.TEXT_NAME.encode(), self.HTML_NAME.encode()):
+            for line in encoded.split(b"\r\n"):
+                if marker in line and len(line) > self._NAME_MAX_LINE:
+                    return None
+        return encoded
+
+    def _message(self, subject, text, html, *, to, message_id, pk):
+        message = PersonalisedEmail(
+            subject=subject,
+            body=text,
+            to=[to],
+            headers={**self.headers, "Message-ID": message_id, "X-Alliances-Notification": str(pk)},
+        )
+        message.attach_alternative(html, "text/html")
+        for filename, content, mimetype in self.attachments:
+            message.attach(filename, content, mimetype)
+        return message
+
+    def email(self, notification):
+        """The message of one notification of the group, to its recipient."""
+        first_name = " ".join(notification.recipient.first_name.split())
+        address = notification.recipient.email
+        variant = self._variant(bool(first_name))
+        message_id = _message_id(notification.pk)
+        message = self._message(
+            variant.subject,
+            variant.text.replace(self.TEXT_NAME, first_name),
+            variant.html.replace(self.HTML_NAME, escape(first_name)),
+            to=address,
+            message_id=message_id,
+            pk=notification.pk,
+        )
+        if variant.encoded is not None and _PLAIN_ADDRESS.fullmatch(address) and len(first_name) <= 150:
+            message.encoded = (
+                variant.encoded.replace(self._to.encode(), address.encode())
+                .replace(self._message_id.encode(), message_id.encode())
+                .replace(self._notification_id.encode(), str(notification.pk).encode())
+                .replace(self.TEXT_NAME.encode(), first_name.encode())
+                .replace(self.HTML_NAME.encode(), escape(first_name).encode())
+            )
+        return message
+
+
+def build_email(template, context, *, notification, attachments=()):
+    """One message from templates (see :class:`EmailRenderer`, which a source building many
+    messages of the same group should use instead: it renders them once)."""
+    renderer = EmailRenderer(template, context, programme=notification.programme, attachments=attachments)
+    return renderer.email(notification)
