@@ -161,6 +161,7 @@ from alliances.notifications.queue import (
 from alliances.notifications.registry import (
     CANCEL,
     Defer,
+    Outcome,
     Source,
     due,
     group_by_object,
@@ -210,6 +211,7 @@ __all__ = [
     "Defer",
     "EmailRenderer",
     "MAX_ATTEMPTS",
+    "Outcome",
     "PERMANENT",
     "PersonalisedEmail",
     "Planned",

@@ -5,7 +5,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -64,7 +64,7 @@ def current_offset(
 
 def reminder_outcome(
     kind: str, day: dt.date | None, offsets: Collection[int], *, now: dt.datetime, deadline: dt.datetime | None
-) -> bool | Defer | None:
+) -> Literal[True] | Defer | None:
     """At send time: ``True`` to send the reminder ``kind`` (``…:n``), else CANCEL or Defer.
 
     Cancelled when the event has started, when the offset was removed from the
