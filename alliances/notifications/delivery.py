@@ -47,12 +47,9 @@ Status = Notification.Status
 
 DEFAULT_SMTP_TIMEOUT = 30
 
-#: ``on_result(notification, status, error)``: what ``send_batch`` tells after each outcome.
-OnResult = Callable[[Notification, str, str], object]
-#: ``tell(notification, status, error="")``: ``on_result`` when there is one, else nothing.
-Tell = Callable[..., None]
-#: A message to send and its notification.
-Pair = tuple[Notification, EmailMessage]
+OnResult = Callable[[Notification, str, str], object]  #: ``on_result(notification, status, error)``
+Tell = Callable[..., None]  #: ``tell(notification, status, error="")``: ``on_result`` if there is one
+Pair = tuple[Notification, EmailMessage]  #: a message to send and its notification
 
 
 @dataclass
@@ -265,10 +262,8 @@ class _Session:
 
     @overload
     def record_then_claim(self) -> bool: ...
-
     @overload
     def record_then_claim(self, notification: Notification, token: uuid.UUID) -> bool: ...
-
     def record_then_claim(self, notification: Notification | None = None, token: uuid.UUID | None = None) -> bool:
         """Record the message sent last (if any) and claim ``notification`` (if any); True if claimed."""
         token = cast(uuid.UUID, token)  # the overloads: a token comes with a notification, and only then
@@ -361,11 +356,8 @@ def _settle_after_database_error(
                         "Could not record notification %s as sent: it is sent again once its claim expires",
                         unrecorded[0].pk,
                     )
-                else:
-                    logger.exception(
-                        "Could not give back claim of notification %s: it waits for its lease",
-                        held[0],  # type: ignore[index]  # not None here: with both None, we returned above
-                    )
+                elif held is not None:  # always, as both None returned above: the check says so to the type checker
+                    logger.exception("Could not give back claim of notification %s: it waits for its lease", held[0])
                 return False
             time.sleep(pause)
             pause = min(pause * 2, 2)
