@@ -1,7 +1,6 @@
 """Sending a batch over one SMTP connection: claim, transfer and record each message in turn."""
 
 import datetime as dt
-import functools
 import logging
 import time
 import uuid
@@ -13,8 +12,6 @@ from typing import Any, cast, overload
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
-from django.core.mail.message import sanitize_address
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.db.models import F
@@ -40,6 +37,7 @@ from alliances.notifications.queue import (
     record_retry_budget,
 )
 from alliances.notifications.registry import CANCEL, Defer, Outcome, Source, source_for
+from alliances.notifications.transport import _open_session, _transfer
 
 logger = logging.getLogger(__name__)
 
@@ -361,38 +359,6 @@ def _settle_after_database_error(
                 return False
             time.sleep(pause)
             pause = min(pause * 2, 2)
-
-
-def _open_session(connection: BaseEmailBackend) -> None:
-    """Open the SMTP connection and its session up to EHLO, before any message is claimed.
-
-    Django's backend connects but leaves EHLO to the first message's transfer (unless TLS
-    or a login needs it first): a server refusing sessions with 421 to EHLO would then be
-    charged to the first message of every batch. Here it is a connection failure.
-    """
-    connection.open()
-    smtp = getattr(connection, "connection", None)
-    if isinstance(connection, SMTPEmailBackend) and smtp is not None:
-        smtp.ehlo_or_helo_if_needed()
-
-
-def _transfer(connection: BaseEmailBackend, message: EmailMessage) -> None:
-    """Send one message over the batch's open connection; raises what smtplib raises.
-
-    A message encoded once for its group goes straight to the open SMTP session, as
-    the bytes it already is (Django's backend would parse and re-encode its addresses
-    on every message); any other message, or another backend, goes through Django.
-    """
-    smtp = getattr(connection, "connection", None)
-    if isinstance(connection, SMTPEmailBackend) and smtp is not None and (encoded := getattr(message, "encoded", None)):
-        smtp.sendmail(_envelope_sender(message.from_email, message.encoding), message.to, encoded)
-    else:
-        connection.send_messages([message])
-
-
-@functools.lru_cache(maxsize=16)
-def _envelope_sender(from_email: str, encoding: str | None) -> str:
-    return sanitize_address(from_email, encoding or settings.DEFAULT_CHARSET)
 
 
 def _note_retry(report: BatchReport, notification: Notification, retry_at: dt.datetime, now: dt.datetime) -> None:
