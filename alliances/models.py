@@ -171,7 +171,7 @@ class User(AbstractUser):
         return self.is_active and self.is_staff and (self.is_programme_manager or self.programmes_coordinated.exists())
 
 
-def parse_day_offsets(value):
+def parse_day_offsets(value: str | None) -> list[int]:
     """« 7,1 » → [7, 1]: distinct whole numbers of days, largest first."""
     days = set()
     for item in (value or "").split(","):
@@ -260,11 +260,11 @@ class Programme(models.Model):
         return self.name
 
     @property
-    def session_reminder_offsets(self):
+    def session_reminder_offsets(self) -> list[int]:
         return parse_day_offsets(self.session_reminder_days)
 
     @property
-    def meeting_reminder_offsets(self):
+    def meeting_reminder_offsets(self) -> list[int]:
         return parse_day_offsets(self.meeting_reminder_days)
 
     def current_phase(self, today=None, phases=None):

@@ -12,26 +12,31 @@ account was closed, or whose target no longer takes answers (the session has sta
 the questionnaire has closed) gets nothing: the notification is cancelled.
 """
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 
 from alliances import notifications, relances
-from alliances.models import Relance
+from alliances.models import Notification, Relance
 
 
 @notifications.register
 class RelanceEmails(notifications.Source):
     kind = relances.KIND
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> list[Notification]:
         return []
 
-    def build(self, items, *, now):
+    def build(self, items: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         groups = notifications.group_by_object(items)
         found = Relance.objects.select_related("programme", "content_type").in_bulk(
             {object_id for _kind, object_id in groups}
         )
         targets = self._targets(found.values())
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for (_kind, relance_id), group in groups.items():
             relance = found.get(relance_id)
             target = relances.target_for(relance.target) if relance else None
@@ -58,14 +63,14 @@ class RelanceEmails(notifications.Source):
         return messages
 
     @staticmethod
-    def _targets(found):
+    def _targets(found: Iterable[Relance]) -> dict[tuple[int, int], models.Model]:
         """``{(content type id, object id): object}``: one query per model of the batch's relances."""
-        by_type = defaultdict(set)
-        types = {}
+        by_type: defaultdict[int, set[int]] = defaultdict(set)
+        types: dict[int, ContentType] = {}
         for relance in found:
             by_type[relance.content_type_id].add(relance.object_id)
             types[relance.content_type_id] = relance.content_type
-        objects = {}
+        objects: dict[tuple[int, int], models.Model] = {}
         for type_id, ids in by_type.items():
             model = types[type_id].model_class()
             if model is None:

@@ -15,19 +15,24 @@ date) is never reminded.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import cast
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alliances import notifications
+from alliances.models import Notification
 from evaluation.models import Questionnaire
 from evaluation.selectors import non_respondents
+from networks.models import Participant
 
 QUESTIONNAIRE_REMINDER = "questionnaire_reminder"
 QUESTIONNAIRE_REMINDER_DAYS = [7, 1]
 HORIZON = dt.timedelta(days=367)
 
 
-def not_answered(questionnaire):
+def not_answered(questionnaire: Questionnaire) -> QuerySet[Participant]:
     """The non-respondents (:func:`evaluation.selectors.non_respondents`) who keep « questionnaires » on."""
     return non_respondents(questionnaire).filter(user__notify_questionnaires=True)
 
@@ -36,7 +41,7 @@ def not_answered(questionnaire):
 class QuestionnaireReminders(notifications.Source):
     kind = QUESTIONNAIRE_REMINDER
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         questionnaires = Questionnaire.objects.published().open_at(now).filter(closes_at__lte=now + HORIZON)
         for questionnaire in questionnaires:
             day = timezone.localdate(questionnaire.closes_at)
@@ -45,7 +50,8 @@ class QuestionnaireReminders(notifications.Source):
             )
             if days is None:
                 continue
-            due_at = max(notifications.reminder_due_at(day, days), questionnaire.opens_at)
+            opens_at = cast(dt.datetime, questionnaire.opens_at)  # open_at(now): it has opened, so it is set
+            due_at = max(notifications.reminder_due_at(day, days), opens_at)
             for user_id in not_answered(questionnaire).values_list("user_id", flat=True).distinct():
                 yield notifications.due(
                     questionnaire,
@@ -55,12 +61,12 @@ class QuestionnaireReminders(notifications.Source):
                     due_at=due_at,
                 )
 
-    def build(self, items, *, now):
+    def build(self, items: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         groups = notifications.group_by_object(items)
         questionnaires = Questionnaire.objects.select_related("programme", "session").in_bulk(
             {object_id for _kind, object_id in groups}
         )
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for (kind, questionnaire_id), group in groups.items():
             questionnaire = questionnaires.get(questionnaire_id)
             if questionnaire is None:

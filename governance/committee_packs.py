@@ -22,15 +22,18 @@ them to the workers at once.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alliances import notifications
 from alliances.documents import report_filename, report_request, report_title
-from alliances.models import Notification, Report
+from alliances.models import Notification, Programme, Report
 from governance.models import Committee, CommitteeMember, Meeting
 
 KIND = "committee_pack"
@@ -43,7 +46,7 @@ WAIT_AFTER_FAILURE = dt.timedelta(hours=1)
 MAX_DAYS_BEFORE = 365
 
 
-def days_before(programme) -> int:
+def days_before(programme: Programme) -> int:
     """How many days before a meeting its pack is generated and sent."""
     offsets = programme.meeting_reminder_offsets
     if offsets:
@@ -51,7 +54,7 @@ def days_before(programme) -> int:
     return int(getattr(settings, "COMMITTEE_PACK_DAYS_BEFORE", DEFAULT_DAYS_BEFORE))
 
 
-def recipients(committee_ids):
+def recipients(committee_ids: Iterable[int]) -> "QuerySet[CommitteeMember, tuple[int, int]]":
     """(committee id, user id) of the members who receive packs: a linked, active account, validated seat."""
     return (
         CommitteeMember.objects.filter(
@@ -62,7 +65,7 @@ def recipients(committee_ids):
     )
 
 
-def automatic_pack(meeting) -> Report | None:
+def automatic_pack(meeting: Meeting) -> Report | None:
     return (
         Report.objects.filter(
             kind=COMMITTEE_PACK, programme_id=meeting.committee.programme_id, parameters__meeting=meeting.pk
@@ -73,7 +76,7 @@ def automatic_pack(meeting) -> Report | None:
     )
 
 
-def pack_for_meeting(meeting) -> Report:
+def pack_for_meeting(meeting: Meeting) -> Report:
     """The meeting's automatic pack, created (and its rendering queued) the first time: exactly one per meeting.
 
     The meeting row is locked while we look for the pack and create it, so concurrent callers
@@ -94,7 +97,7 @@ def pack_for_meeting(meeting) -> Report:
     return report
 
 
-def _email(notification, report, pdf, meeting):
+def _email(notification: Notification, report: Report, pdf: bytes, meeting: Meeting | None) -> EmailMessage:
     return notifications.build_email(
         "committee_pack",
         {
@@ -109,7 +112,7 @@ def _email(notification, report, pdf, meeting):
     )
 
 
-def _read(report, cache):
+def _read(report: Report, cache: dict[int, bytes]) -> bytes:
     if report.pk not in cache:
         with report.file.open("rb") as handle:
             cache[report.pk] = handle.read()
@@ -120,24 +123,24 @@ def _read(report, cache):
 class CommitteePackSource(notifications.Source):
     kind = KIND
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> list[Notification]:
         today = timezone.localdate(now)
         meetings = (
             Meeting.objects.filter(held_on__gte=today, held_on__lte=today + dt.timedelta(days=MAX_DAYS_BEFORE))
             .select_related("committee__programme")
             .order_by("held_on", "pk")
         )
-        due_meetings = {}
+        due_meetings: dict[int, tuple[Meeting, dt.datetime]] = {}
         for meeting in meetings:
             due_at = notifications.reminder_due_at(meeting.held_on, days_before(meeting.committee.programme))
             if due_at <= now:
                 due_meetings[meeting.pk] = (meeting, due_at)
         if not due_meetings:
             return []
-        by_committee = {}
+        by_committee: dict[int, list[tuple[Meeting, dt.datetime]]] = {}
         for meeting, due_at in due_meetings.values():
             by_committee.setdefault(meeting.committee_id, []).append((meeting, due_at))
-        found = []
+        found: list[Notification] = []
         for committee_id, user_id in recipients(by_committee):
             for meeting, due_at in by_committee[committee_id]:
                 found.append(
@@ -151,11 +154,11 @@ class CommitteePackSource(notifications.Source):
                 )
         return found
 
-    def build(self, notifications_, *, now):
+    def build(self, notifications_: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         today = timezone.localdate(now)
         meeting_type = ContentType.objects.get_for_model(Meeting).id
         report_type = ContentType.objects.get_for_model(Report).id
-        wanted = {meeting_type: set(), report_type: set()}
+        wanted: dict[int, set[int]] = {meeting_type: set(), report_type: set()}
         for notification in notifications_:
             wanted.setdefault(notification.content_type_id, set()).add(notification.object_id)
         reports = Report.objects.filter(kind=COMMITTEE_PACK).in_bulk(wanted[report_type])
@@ -169,7 +172,11 @@ class CommitteePackSource(notifications.Source):
             ).values_list("pk", "programme_id", "kind")
         }
         members = set(recipients({m.committee_id for m in meetings.values()} | set(committees.values())))
-        packs, files, results = {}, {}, {}
+        packs: dict[int, Report] = {}
+        files: dict[int, bytes] = {}
+        results: dict[int, notifications.Outcome] = {}
+        report: Report | None
+        committee_id: int | None
         for notification in notifications_:
             if notification.content_type_id == meeting_type:
                 meeting = meetings.get(notification.object_id)
@@ -202,7 +209,7 @@ class CommitteePackSource(notifications.Source):
         return results
 
 
-def pack_ready(report: Report):
+def pack_ready(report: Report) -> None:
     """After a pack is rendered: when it was asked « envoi aux membres », e-mail it to them now."""
     if not report.parameters.get("send") or report.parameters.get("automatic"):
         return

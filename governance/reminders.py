@@ -10,17 +10,20 @@ committee packs of ``governance/committee_packs.py``).
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alliances import notifications
+from alliances.models import Notification, Programme
 from governance.models import CommitteeMember, Meeting
 
 MEETING_REMINDER = "meeting_reminder"
 HORIZON = dt.timedelta(days=367)
 
 
-def meeting_deadline(meeting):
+def meeting_deadline(meeting: Meeting) -> dt.datetime:
     """No reminder after this moment: the meeting's start, or the end of its day when it has no time."""
     tz = timezone.get_default_timezone()
     if meeting.starts_at is not None:
@@ -28,14 +31,14 @@ def meeting_deadline(meeting):
     return timezone.make_aware(dt.datetime.combine(meeting.held_on + dt.timedelta(days=1), dt.time(0, 0)), tz)
 
 
-def _offsets(programme):
+def _offsets(programme: Programme) -> list[int]:
     try:
         return programme.meeting_reminder_offsets
     except Exception:  # an invalid value stored outside the form: no reminders rather than a crash
         return []
 
 
-def _members_with_account(committee_id):
+def _members_with_account(committee_id: int) -> QuerySet[CommitteeMember]:
     return CommitteeMember.objects.filter(
         committee_id=committee_id,
         pending_validation=False,
@@ -49,7 +52,7 @@ def _members_with_account(committee_id):
 class MeetingReminders(notifications.Source):
     kind = MEETING_REMINDER
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         today = timezone.localdate(now)
         meetings = Meeting.objects.filter(held_on__gte=today, held_on__lte=today + HORIZON).select_related(
             "committee__programme"
@@ -71,12 +74,12 @@ class MeetingReminders(notifications.Source):
                     due_at=due_at,
                 )
 
-    def build(self, items, *, now):
+    def build(self, items: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         groups = notifications.group_by_object(items)
         meetings = Meeting.objects.select_related("committee__programme").in_bulk(
             {object_id for _kind, object_id in groups}
         )
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for (kind, meeting_id), group in groups.items():
             meeting = meetings.get(meeting_id)
             if meeting is None:

@@ -25,15 +25,18 @@ par e-mail maintenant » sends an older one on demand (still once per person).
 """
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
 from alliances import notifications
-from alliances.models import Notification
+from alliances.models import Notification, Programme
+from networks.models import Participant
 from sessions.calendar import build_calendar
 from sessions.models import Announcement, Registration, Session
 from sessions.selectors import expected_participants
@@ -47,7 +50,7 @@ HORIZON = dt.timedelta(days=367)
 ICS_MIMETYPE = "text/calendar"
 
 
-def edition_participants(programme_id):
+def edition_participants(programme_id: int) -> QuerySet[Participant]:
     """Participants of an edition's pilot networks with an active account: who the emails are for.
 
     The people each session expects (:func:`sessions.selectors.expected_participants`), so the
@@ -56,14 +59,14 @@ def edition_participants(programme_id):
     return expected_participants(programme_id)
 
 
-def _offsets(programme):
+def _offsets(programme: Programme) -> list[int]:
     try:
         return programme.session_reminder_offsets
     except Exception:  # an invalid value stored outside the form: no reminders rather than a crash
         return []
 
 
-def _session_day(session):
+def _session_day(session: Session) -> dt.date | None:
     return timezone.localdate(session.starts_at) if session.starts_at else None
 
 
@@ -71,7 +74,7 @@ def _session_day(session):
 class SessionReminders(notifications.Source):
     kind = SESSION_REMINDER
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         sessions = Session.objects.filter(starts_at__gt=now, starts_at__lte=now + HORIZON).select_related("programme")
         for session in sessions:
             day = _session_day(session)
@@ -88,7 +91,7 @@ class SessionReminders(notifications.Source):
                 .values_list("user_id", flat=True)
                 .distinct()
             )
-            due_at = notifications.reminder_due_at(day, days)
+            due_at = notifications.reminder_due_at(cast(dt.date, day), days)  # an offset is due: the day is set
             for user_id in recipients:
                 yield notifications.due(
                     session,
@@ -98,10 +101,10 @@ class SessionReminders(notifications.Source):
                     due_at=due_at,
                 )
 
-    def build(self, items, *, now):
+    def build(self, items: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         groups = notifications.group_by_object(items)
         sessions = Session.objects.select_related("programme").in_bulk({object_id for _kind, object_id in groups})
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for (kind, session_id), group in groups.items():
             session = sessions.get(session_id)
             if session is None:
@@ -115,7 +118,7 @@ class SessionReminders(notifications.Source):
             messages.update(self._emails(session, group))
         return messages
 
-    def _emails(self, session, group):
+    def _emails(self, session: Session, group: list[Notification]) -> dict[int, notifications.Outcome]:
         user_ids = [n.recipient_id for n in group]
         members = set(
             edition_participants(session.programme_id).filter(user_id__in=user_ids).values_list("user_id", flat=True)
@@ -141,7 +144,7 @@ class SessionReminders(notifications.Source):
             )
             for template in ("session_reminder", "session_rsvp_request")
         }
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for notification in group:
             user = notification.recipient
             rsvp = rsvps.get(user.pk, Registration.Rsvp.INVITED)
@@ -154,7 +157,7 @@ class SessionReminders(notifications.Source):
         return messages
 
 
-def _announcement_recipients(announcement):
+def _announcement_recipients(announcement: Announcement) -> "QuerySet[Participant, int]":
     return (
         edition_participants(announcement.programme_id)
         .filter(user__notify_announcements=True)
@@ -163,7 +166,7 @@ def _announcement_recipients(announcement):
     )
 
 
-def _announcement_notifications(announcement):
+def _announcement_notifications(announcement: Announcement) -> list[Notification]:
     return [
         notifications.due(
             announcement,
@@ -180,18 +183,18 @@ def _announcement_notifications(announcement):
 class AnnouncementEmails(notifications.Source):
     kind = ANNOUNCEMENT
 
-    def find_due(self, *, now):
+    def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         recent = Announcement.objects.filter(published_at__lte=now, published_at__gt=now - ANNOUNCEMENT_WINDOW)
         for announcement in recent:
             yield from _announcement_notifications(announcement)
 
-    def build(self, items, *, now):
+    def build(self, items: list[Notification], *, now: dt.datetime) -> dict[int, notifications.Outcome]:
         groups = notifications.group_by_object(items)
         announcements = Announcement.objects.select_related("programme", "author").in_bulk(
             {object_id for _kind, object_id in groups}
         )
         list_url = notifications.absolute_url("community:announcements", fallback="/portail/")
-        messages = {}
+        messages: dict[int, notifications.Outcome] = {}
         for (_kind, announcement_id), group in groups.items():
             announcement = announcements.get(announcement_id)
             if announcement is None:
@@ -216,7 +219,7 @@ class AnnouncementEmails(notifications.Source):
         return messages
 
 
-def announcement_queue(*, announcement):
+def announcement_queue(*, announcement: Announcement) -> list[int]:
     """Record the announcement's email for each participant who has not had it; returns the ids to send.
 
     For the admin action « Envoyer par e-mail maintenant »: works whatever the
@@ -250,7 +253,7 @@ class AnnouncementEmailStatus:
     in_window: bool  # published recently enough for the periodic job to send it
 
     @property
-    def recorded(self):
+    def recorded(self) -> int:
         return self.sent + self.waiting + self.failed
 
 
@@ -268,7 +271,7 @@ def announcement_email_status(announcement: Announcement, *, now: dt.datetime | 
         .annotate(count=Count("pk"), last_sent_at=Max("sent_at"))
     }
 
-    def count(*statuses):
+    def count(*statuses: str) -> int:
         return sum(by_status[status]["count"] for status in statuses if status in by_status)
 
     recorded = Notification.objects.filter(

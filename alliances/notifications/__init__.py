@@ -123,7 +123,8 @@ Layout
 :mod:`~alliances.notifications.registry` (sources), :mod:`~alliances.notifications.scheduling`
 (what is due, the periodic job), :mod:`~alliances.notifications.rendering` (the emails),
 :mod:`~alliances.notifications.queue` (claims, records, resends),
-:mod:`~alliances.notifications.delivery` (a batch over one SMTP connection) and
+:mod:`~alliances.notifications.delivery` (a batch over one SMTP connection),
+:mod:`~alliances.notifications.transport` (that connection's session and transfers) and
 :mod:`~alliances.notifications.errors` (failures and backoffs). Their public names are
 re-exported here: ``from alliances.notifications import X`` is the way in.
 """
@@ -161,6 +162,7 @@ from alliances.notifications.queue import (
 from alliances.notifications.registry import (
     CANCEL,
     Defer,
+    Outcome,
     Source,
     due,
     group_by_object,
@@ -210,6 +212,7 @@ __all__ = [
     "Defer",
     "EmailRenderer",
     "MAX_ATTEMPTS",
+    "Outcome",
     "PERMANENT",
     "PersonalisedEmail",
     "Planned",

@@ -1,17 +1,17 @@
 """Sending a batch over one SMTP connection: claim, transfer and record each message in turn."""
 
 import datetime as dt
-import functools
 import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast, overload
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
-from django.core.mail.message import sanitize_address
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.db.models import F
@@ -36,7 +36,8 @@ from alliances.notifications.queue import (
     _release_for_retry,
     record_retry_budget,
 )
-from alliances.notifications.registry import CANCEL, Defer, source_for
+from alliances.notifications.registry import CANCEL, Defer, Outcome, Source, source_for
+from alliances.notifications.transport import _open_session, _transfer
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +45,25 @@ Status = Notification.Status
 
 DEFAULT_SMTP_TIMEOUT = 30
 
+OnResult = Callable[[Notification, str, str], object]  #: ``on_result(notification, status, error)``
+Tell = Callable[..., None]  #: ``tell(notification, status, error="")``: ``on_result`` if there is one
+Pair = tuple[Notification, EmailMessage]  #: a message to send and its notification
+
 
 @dataclass
 class BatchReport:
-    sent: list = field(default_factory=list)
-    failed: list = field(default_factory=list)
-    cancelled: list = field(default_factory=list)
-    deferred: list = field(default_factory=list)
-    retry_ids: list = field(default_factory=list)
+    sent: list[Notification] = field(default_factory=list)
+    failed: list[Notification] = field(default_factory=list)
+    cancelled: list[Notification] = field(default_factory=list)
+    deferred: list[Notification] = field(default_factory=list)
+    retry_ids: list[int] = field(default_factory=list)
     retry_in: int | None = None
     #: The SMTP connection failed (its retry follows CONNECTION_BACKOFF, not a message's attempts).
     connection_failed: bool = False
     skipped: int = 0
     connections: int = 0
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {
             "sent": len(self.sent),
             "failed": len(self.failed),
@@ -74,13 +79,13 @@ class BatchReport:
 class _BuildFailure:
     __slots__ = ("error",)
 
-    def __init__(self, error):
+    def __init__(self, error: str) -> None:
         self.error = error
 
 
-def _build(notifications, *, now):
-    by_source = defaultdict(list)
-    outcomes = {}
+def _build(notifications: Sequence[Notification], *, now: dt.datetime) -> dict[int, Outcome | _BuildFailure]:
+    by_source: defaultdict[Source, list[Notification]] = defaultdict(list)
+    outcomes: dict[int, Outcome | _BuildFailure] = {}
     for notification in notifications:
         source = source_for(notification.kind)
         if source is None:
@@ -89,7 +94,7 @@ def _build(notifications, *, now):
             by_source[source].append(notification)
     for source, items in by_source.items():
         try:
-            built = source.build(items, now=now)
+            built: Mapping[int, Outcome | _BuildFailure] = source.build(items, now=now)
         except DatabaseError:
             raise
         except Exception as exc:  # a template or code error: visible in the email log, resendable once fixed
@@ -100,7 +105,7 @@ def _build(notifications, *, now):
     return outcomes
 
 
-def _settle_unsendable(notification, outcome, report):
+def _settle_unsendable(notification: Notification, outcome: Outcome | _BuildFailure, report: BatchReport) -> str | None:
     """Cancel, defer or fail a notification that will not be sent now (if it is still pending).
 
     Returns the status it got (« cancelled », « deferred », « failed »), or None when
@@ -120,7 +125,14 @@ def _settle_unsendable(notification, outcome, report):
     return status
 
 
-def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_result=None):
+def send_batch(
+    ids: Iterable[int],
+    *,
+    now: dt.datetime | None = None,
+    connection_retries: int = 0,
+    connection: BaseEmailBackend | None = None,
+    on_result: OnResult | None = None,
+) -> BatchReport:
     """Send the pending, due notifications among ``ids``, in that order, over one SMTP connection.
 
     Each message is claimed right before its transfer and recorded right after
@@ -135,7 +147,7 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     now = now or timezone.now()
     report = BatchReport()
 
-    def tell(notification, status, error=""):
+    def tell(notification: Notification, status: str, error: str = "") -> None:
         if on_result is not None:
             on_result(notification, status, error)
 
@@ -154,7 +166,7 @@ def send_batch(ids, *, now=None, connection_retries=0, connection=None, on_resul
     return report
 
 
-def _prepare(ids, *, now, report, tell):
+def _prepare(ids: Iterable[int], *, now: dt.datetime, report: BatchReport, tell: Tell) -> list[Pair]:
     """``[(notification, message)]`` to send among ``ids``, in their order; the others settled.
 
     What is no longer pending or due is skipped; what its source cancels, defers or cannot
@@ -172,7 +184,7 @@ def _prepare(ids, *, now, report, tell):
         return []
     with translation.override(settings.LANGUAGE_CODE):
         outcomes = _build(notifications, now=now)
-    to_send = []
+    to_send: list[Pair] = []
     for notification in notifications:
         outcome = outcomes.get(notification.pk)
         if isinstance(outcome, EmailMessage):
@@ -189,19 +201,27 @@ def _prepare(ids, *, now, report, tell):
 class _Session:
     """One batch's open SMTP session: each message claimed, transferred, then recorded, in turn."""
 
-    def __init__(self, connection, *, now, connection_retries, report, tell):
+    def __init__(
+        self,
+        connection: BaseEmailBackend,
+        *,
+        now: dt.datetime,
+        connection_retries: int,
+        report: BatchReport,
+        tell: Tell,
+    ) -> None:
         self.connection, self.now, self.connection_retries = connection, now, connection_retries
         self.report, self.tell = report, tell
         # (notification, token) sent, its « sent » record not written yet: written by the same
         # UPDATE as the next claim, so that each message costs one statement and one commit (the database's
         # round trips and disk flushes cost more than the SMTP transfer itself), and always before
         # the next transfer starts: the duplicate window stays one message.
-        self.unrecorded = None
+        self.unrecorded: tuple[Notification, uuid.UUID] | None = None
         # (pk, token) of the claim being made or held, its message not transferred: given back if
         # the database fails before the claim is settled (the claim's commit may have gone through).
-        self.held = None
+        self.held: tuple[int, uuid.UUID] | None = None
 
-    def send(self, to_send):
+    def send(self, to_send: list[Pair]) -> None:
         try:
             for index, (notification, message) in enumerate(to_send):
                 token = uuid.uuid4()
@@ -238,8 +258,13 @@ class _Session:
                     logger.exception("Could not record a sent notification: it will be sent again")
             self.close()
 
-    def record_then_claim(self, notification=None, token=None):
+    @overload
+    def record_then_claim(self) -> bool: ...
+    @overload
+    def record_then_claim(self, notification: Notification, token: uuid.UUID) -> bool: ...
+    def record_then_claim(self, notification: Notification | None = None, token: uuid.UUID | None = None) -> bool:
         """Record the message sent last (if any) and claim ``notification`` (if any); True if claimed."""
+        token = cast(uuid.UUID, token)  # the overloads: a token comes with a notification, and only then
         self.held = (notification.pk, token) if notification is not None else None
         if self.unrecorded is None:
             claimed = notification is not None and _claim(notification.pk, token, timezone.now())
@@ -255,11 +280,13 @@ class _Session:
             self.held = None
         return claimed
 
-    def sent(self, notification):
+    def sent(self, notification: Notification) -> None:
         self.report.sent.append(notification)
         self.tell(notification, "sent")
 
-    def settle_failure(self, notification, token, exc, postponed):
+    def settle_failure(
+        self, notification: Notification, token: uuid.UUID, exc: Exception, postponed: Sequence[Pair]
+    ) -> bool:
         """A transfer failed: record why. Returns whether the batch goes on (False: the connection is lost).
 
         ``postponed`` are the messages that wait if the connection is lost, this one last.
@@ -288,14 +315,16 @@ class _Session:
             self.tell(notification, "retry", error)
         return True
 
-    def close(self):
+    def close(self) -> None:
         try:
             self.connection.close()
         except Exception:  # closing a dead connection must not hide what happened
             logger.debug("Error while closing the SMTP connection", exc_info=True)
 
 
-def _settle_after_database_error(unrecorded, held):
+def _settle_after_database_error(
+    unrecorded: tuple[Notification, uuid.UUID] | None, held: tuple[int, uuid.UUID] | None
+) -> bool:
     """After a database error mid-batch, record ``unrecorded`` as sent and give ``held`` back.
 
     ``unrecorded`` is ``(notification, token)`` of a message transferred but not recorded,
@@ -325,52 +354,22 @@ def _settle_after_database_error(unrecorded, held):
                         "Could not record notification %s as sent: it is sent again once its claim expires",
                         unrecorded[0].pk,
                     )
-                else:
+                elif held is not None:  # always, as both None returned above: the check says so to the type checker
                     logger.exception("Could not give back claim of notification %s: it waits for its lease", held[0])
                 return False
             time.sleep(pause)
             pause = min(pause * 2, 2)
 
 
-def _open_session(connection):
-    """Open the SMTP connection and its session up to EHLO, before any message is claimed.
-
-    Django's backend connects but leaves EHLO to the first message's transfer (unless TLS
-    or a login needs it first): a server refusing sessions with 421 to EHLO would then be
-    charged to the first message of every batch. Here it is a connection failure.
-    """
-    connection.open()
-    smtp = getattr(connection, "connection", None)
-    if isinstance(connection, SMTPEmailBackend) and smtp is not None:
-        smtp.ehlo_or_helo_if_needed()
-
-
-def _transfer(connection, message):
-    """Send one message over the batch's open connection; raises what smtplib raises.
-
-    A message encoded once for its group goes straight to the open SMTP session, as
-    the bytes it already is (Django's backend would parse and re-encode its addresses
-    on every message); any other message, or another backend, goes through Django.
-    """
-    smtp = getattr(connection, "connection", None)
-    if isinstance(connection, SMTPEmailBackend) and smtp is not None and getattr(message, "encoded", None):
-        smtp.sendmail(_envelope_sender(message.from_email, message.encoding), message.to, message.encoded)
-    else:
-        connection.send_messages([message])
-
-
-@functools.lru_cache(maxsize=16)
-def _envelope_sender(from_email, encoding):
-    return sanitize_address(from_email, encoding or settings.DEFAULT_CHARSET)
-
-
-def _note_retry(report, notification, retry_at, now):
+def _note_retry(report: BatchReport, notification: Notification, retry_at: dt.datetime, now: dt.datetime) -> None:
     report.retry_ids.append(notification.pk)
     delay = max(1, int((retry_at - now).total_seconds()))
     report.retry_in = delay if report.retry_in is None else min(report.retry_in, delay)
 
 
-def _postpone(pairs, exc, now, connection_retries, report, tell):
+def _postpone(
+    pairs: Sequence[Pair], exc: Exception, now: dt.datetime, connection_retries: int, report: BatchReport, tell: Tell
+) -> None:
     """The connection is unusable: these messages wait, without an attempt counted against them."""
     report.connection_failed = True
     retry_at = now + dt.timedelta(seconds=connection_backoff(connection_retries + 1))

@@ -31,12 +31,12 @@ DATABASE_BACKOFF = (5, 10, 20, 30)
 DATABASE_RETRIES = 30
 
 
-def database_backoff(retry):
+def database_backoff(retry: int) -> int:
     """Seconds to wait before retry number ``retry`` (≥ 1) after database errors in a row."""
     return DATABASE_BACKOFF[min(max(retry, 1), len(DATABASE_BACKOFF)) - 1]
 
 
-def drop_database_connection():
+def drop_database_connection() -> None:
     """Close the connection after a database error, so that the next query opens a fresh one.
 
     Not inside a caller's transaction (``atomic``): closing it would break that transaction,
@@ -50,12 +50,12 @@ def drop_database_connection():
         logger.debug("Error while closing a broken database connection", exc_info=True)
 
 
-def backoff(attempt):
+def backoff(attempt: int) -> int:
     """Seconds to wait before attempt number ``attempt + 1`` (``attempt`` ≥ 1)."""
     return RETRY_BACKOFF[min(max(attempt, 1), len(RETRY_BACKOFF)) - 1]
 
 
-def connection_backoff(retry):
+def connection_backoff(retry: int) -> int:
     """Seconds to wait before retry number ``retry`` (≥ 1) after connection-level failures in a row."""
     return CONNECTION_BACKOFF[min(max(retry, 1), len(CONNECTION_BACKOFF)) - 1]
 
@@ -63,7 +63,7 @@ def connection_backoff(retry):
 PERMANENT, TRANSIENT, CONNECTION = "permanent", "transient", "connection"
 
 
-def classify(exc):
+def classify(exc: BaseException) -> str:
     """How an exception raised while sending one message is handled: PERMANENT, TRANSIENT or CONNECTION.
 
     * 5xx answers are permanent for this message (550 unknown recipient, 552, 554);
@@ -87,7 +87,7 @@ def classify(exc):
     return PERMANENT  # the message itself cannot be sent (e.g. it cannot be encoded)
 
 
-def describe_error(exc):
+def describe_error(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = []
         for address, (code, message) in exc.recipients.items():

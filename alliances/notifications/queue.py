@@ -2,10 +2,11 @@
 exactly-once protocol of the package docstring, one conditional UPDATE at a time."""
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import connection as db_connection
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from alliances.models import Notification
@@ -26,12 +27,12 @@ RECORD_RETRY_SECONDS = 120
 STALE_CLAIM_ERROR = "Prise en charge expirée : l'envoi a été interrompu (arrêt du worker), nouvel essai."
 
 
-def claim_timeout():
+def claim_timeout() -> int:
     """Seconds after which a claim left in « sending » is considered abandoned by a crashed worker."""
     return int(getattr(settings, "NOTIFICATIONS_CLAIM_TIMEOUT", DEFAULT_CLAIM_TIMEOUT))
 
 
-def record_retry_budget():
+def record_retry_budget() -> float:
     """Seconds a batch retries recording a transferred message while the database is unreachable.
 
     ``RECORD_RETRY_SECONDS`` (120 s: an outage shorter than that duplicates nothing), never more
@@ -41,7 +42,7 @@ def record_retry_budget():
     return min(RECORD_RETRY_SECONDS, claim_timeout() / 5)
 
 
-def release_stale_claims(*, now):
+def release_stale_claims(*, now: dt.datetime) -> int:
     """Put claims abandoned by a crashed worker back to « pending » (see THE DUPLICATE WINDOW above).
 
     A row whose worker crashed ``MAX_ATTEMPTS`` times fails for good instead.
@@ -64,7 +65,7 @@ def release_stale_claims(*, now):
     )
 
 
-def due_ids(*, now):
+def due_ids(*, now: dt.datetime) -> list[int]:
     """Ids of the pending notifications due at ``now``, oldest first."""
     return list(
         Notification.objects.filter(status=Status.PENDING, due_at__lte=now)
@@ -73,7 +74,7 @@ def due_ids(*, now):
     )
 
 
-def _claim(pk, token, now):
+def _claim(pk: int, token: uuid.UUID, now: dt.datetime) -> bool:
     """The claim: proceed only if this UPDATE changed the row (nobody else has it, or sent it).
 
     ``now`` is the moment of the claim (its lease starts then), not the batch's start.
@@ -86,13 +87,13 @@ def _claim(pk, token, now):
     )
 
 
-def _mark_sent(pk, token):
+def _mark_sent(pk: int, token: uuid.UUID) -> None:
     Notification.objects.filter(pk=pk, claim_token=token).update(
         status=Status.SENT, sent_at=timezone.now(), claim_token=None, last_error=""
     )
 
 
-def _mark_sent_and_claim(sent, pk, token, now):
+def _mark_sent_and_claim(sent: tuple[Notification, uuid.UUID], pk: int, token: uuid.UUID, now: dt.datetime) -> bool:
     """Record ``sent`` (notification, token) as sent and claim ``pk``: one statement, one commit.
 
     Plain SQL: the ORM spends more time composing this conditional UPDATE than the
@@ -102,7 +103,13 @@ def _mark_sent_and_claim(sent, pk, token, now):
     meta = Notification._meta
     quote = db_connection.ops.quote_name
     uuid_cast = "::uuid" if db_connection.vendor == "postgresql" else ""
-    columns = {name: quote(meta.get_field(name).column) for name in ("status", "sent_at", "claim_token", "claimed_at")}
+    # Each field named as a literal, so that the type checker knows it is a concrete column.
+    columns = {
+        "status": quote(meta.get_field("status").column),
+        "sent_at": quote(meta.get_field("sent_at").column),
+        "claim_token": quote(meta.get_field("claim_token").column),
+        "claimed_at": quote(meta.get_field("claimed_at").column),
+    }
     last_error, pk_column = quote(meta.get_field("last_error").column), quote(meta.pk.column)
     sql = (
         f"UPDATE {quote(meta.db_table)} SET "
@@ -134,20 +141,22 @@ def _mark_sent_and_claim(sent, pk, token, now):
     return changed == 1 and Notification.objects.filter(pk=pk, claim_token=token).exists()
 
 
-def _release_claim(pk, token):
+def _release_claim(pk: int, token: uuid.UUID) -> None:
     """Give back a claim whose message was not transferred: pending again, no attempt counted."""
     Notification.objects.filter(pk=pk, claim_token=token).update(
         status=Status.PENDING, claim_token=None, claimed_at=None
     )
 
 
-def _mark_failed(pk, token, error):
+def _mark_failed(pk: int, token: uuid.UUID, error: str) -> None:
     Notification.objects.filter(pk=pk, claim_token=token).update(
         status=Status.FAILED, claim_token=None, attempts=F("attempts") + 1, last_error=error
     )
 
 
-def _release_for_retry(notification, token, error, now):
+def _release_for_retry(
+    notification: Notification, token: uuid.UUID, error: str, now: dt.datetime
+) -> dt.datetime | None:
     """A transient failure of this message: pending again later, or failed after MAX_ATTEMPTS."""
     attempts = notification.attempts + 1
     if attempts >= MAX_ATTEMPTS:
@@ -170,7 +179,7 @@ def _release_for_retry(notification, token, error, now):
 RESENDABLE = (Status.FAILED, Status.SENT, Status.CANCELLED)
 
 
-def notifications_resend(*, queryset, now=None):
+def notifications_resend(*, queryset: QuerySet[Notification], now: dt.datetime | None = None) -> list[int]:
     """Make these notifications pending again, due now, with a fresh count of attempts; returns their ids.
 
     Used by the email log's « Renvoyer » action. Only finished notifications

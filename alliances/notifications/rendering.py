@@ -2,13 +2,22 @@
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import MIMEMixin
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
+
+if TYPE_CHECKING:
+    from alliances.models import Notification, Programme
+
+#: What a group's messages attach: ``(filename, content, mimetype)``.
+Attachment = tuple[str, bytes | str, str]
 
 #: Fallback for absolute links when neither SITE_URL nor CSRF_TRUSTED_ORIGINS names the site.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -17,7 +26,7 @@ DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 # --- Emails ----------------------------------------------------------------------------------
 
 
-def site_url():
+def site_url() -> str:
     """The site's address for links in emails (no request in a worker).
 
     ``SITE_URL`` when the settings define it, else the first trusted origin
@@ -31,7 +40,7 @@ def site_url():
     return configured.rstrip("/")
 
 
-def absolute_url(name, *args, fallback="/"):
+def absolute_url(name: str, *args: object, fallback: str = "/") -> str:
     """Absolute URL of a named route, or of ``fallback`` while that route does not exist yet."""
     try:
         path = reverse(name, args=args)
@@ -40,7 +49,7 @@ def absolute_url(name, *args, fallback="/"):
     return f"{site_url()}{path}"
 
 
-def _message_id(pk):
+def _message_id(pk: int) -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "alliances.localhost"
     return f"<notification.{pk}@{domain}>"
 
@@ -52,16 +61,16 @@ _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 class _Encoded:
     """What Django's email backends read from ``EmailMessage.message()``, already encoded."""
 
-    def __init__(self, data):
+    def __init__(self, data: bytes) -> None:
         self.data = data  # CRLF line endings, as SMTP wants them
 
-    def as_bytes(self, unixfrom=False, linesep="\n"):
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
         return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
 
-    def as_string(self, unixfrom=False, linesep="\n"):
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
         return self.as_bytes(linesep=linesep).decode("utf-8", "surrogateescape")
 
-    def get_charset(self):
+    def get_charset(self) -> None:
         return None
 
 
@@ -73,18 +82,19 @@ class PersonalisedEmail(EmailMultiAlternatives):
     encoded bytes with this recipient put in, instead of encoding it all again.
     """
 
-    encoded = None
+    encoded: bytes | None = None
 
-    def message(self):
+    def message(self) -> "MIMEMixin | _Encoded":
         if self.encoded is None:
-            return super().message()
+            mime: MIMEMixin = super().message()  # SafeMIMEText or SafeMIMEMultipart (the stubs say Any)
+            return mime
         return _Encoded(self.encoded)
 
 
 class _Variant:
     """One rendering of a group's templates (with or without a first name) and its encoded form."""
 
-    def __init__(self, subject, text, html, encoded):
+    def __init__(self, subject: str, text: str, html: str, encoded: bytes | None) -> None:
         self.subject, self.text, self.html, self.encoded = subject, text, html, encoded
 
 
@@ -109,7 +119,14 @@ class EmailRenderer:
     HTML_NAME = "\ue000first_name_html\ue001"
     _NAME_MAX_LINE = 800  # room for a first name before a line reaches SMTP's 998 octets
 
-    def __init__(self, template, context, *, programme=None, attachments=()):
+    def __init__(
+        self,
+        template: str,
+        context: Mapping[str, Any],
+        *,
+        programme: "Programme | None" = None,
+        attachments: Iterable[Attachment] = (),
+    ) -> None:
         self.template = template
         self.attachments = list(attachments)
         profile_url = absolute_url("accounts:profile")
@@ -125,13 +142,13 @@ class EmailRenderer:
         self._to = f"to-{tag}@placeholder.invalid"
         self._message_id = f"<id-{tag}@placeholder.invalid>"
         self._notification_id = f"nid-{tag}"
-        self._variants = {}
+        self._variants: dict[bool, _Variant] = {}
 
-    def _render(self, template_name, first_name):
+    def _render(self, template_name: str, first_name: str) -> str:
         context = {**self.context, "first_name": first_name, "recipient": {"first_name": first_name}}
         return render_to_string(f"emails/{self.template}_{template_name}", context)
 
-    def _variant(self, named):
+    def _variant(self, named: bool) -> _Variant:
         if named not in self._variants:
             subject = " ".join(self._render("subject.txt", self.TEXT_NAME if named else "").split())
             text = self._render("body.txt", self.TEXT_NAME if named else "")
@@ -139,7 +156,7 @@ class EmailRenderer:
             self._variants[named] = _Variant(subject, text, html, self._encode(subject, text, html))
         return self._variants[named]
 
-    def _encode(self, subject, text, html):
+    def _encode(self, subject: str, text: str, html: str) -> bytes | None:
         """The group's MIME message with placeholders, or None when they cannot be put in safely."""
         if self.TEXT_NAME in subject:
             return None
@@ -160,7 +177,9 @@ class EmailRenderer:
                     return None
         return encoded
 
-    def _message(self, subject, text, html, *, to, message_id, pk):
+    def _message(
+        self, subject: str, text: str, html: str, *, to: str, message_id: str, pk: int | str
+    ) -> PersonalisedEmail:
         message = PersonalisedEmail(
             subject=subject,
             body=text,
@@ -172,7 +191,7 @@ class EmailRenderer:
             message.attach(filename, content, mimetype)
         return message
 
-    def email(self, notification):
+    def email(self, notification: "Notification") -> PersonalisedEmail:
         """The message of one notification of the group, to its recipient."""
         first_name = " ".join(notification.recipient.first_name.split())
         address = notification.recipient.email
@@ -197,7 +216,9 @@ class EmailRenderer:
         return message
 
 
-def build_email(template, context, *, notification, attachments=()):
+def build_email(
+    template: str, context: Mapping[str, Any], *, notification: "Notification", attachments: Iterable[Attachment] = ()
+) -> PersonalisedEmail:
     """One message from templates (see :class:`EmailRenderer`, which a source building many
     messages of the same group should use instead: it renders them once)."""
     renderer = EmailRenderer(template, context, programme=notification.programme, attachments=attachments)

@@ -3,16 +3,24 @@
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from alliances.models import Notification
 from alliances.notifications.queue import claim_timeout, due_ids, release_stale_claims
 from alliances.notifications.registry import CANCEL, Defer, offset_of, sources
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+#: A recorded notification's identity under the unique constraint: (kind, content type, object, recipient).
+Key = tuple[str, int, int, int]
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +33,7 @@ DEFAULT_BATCH_SIZE = 200
 REMINDER_TIME = dt.time(8, 0)
 
 
-def batch_size():
+def batch_size() -> int:
     """How many notifications one task (one SMTP connection) sends."""
     return max(1, int(getattr(settings, "NOTIFICATIONS_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
 
@@ -33,13 +41,15 @@ def batch_size():
 # --- Reminders « J-n » ---------------------------------------------------------------------
 
 
-def reminder_due_at(day, days_before):
+def reminder_due_at(day: dt.date, days_before: int) -> dt.datetime:
     """When the reminder « J-``days_before`` » of an event on ``day`` leaves: that morning, local time."""
     moment = dt.datetime.combine(day - dt.timedelta(days=days_before), REMINDER_TIME)
     return timezone.make_aware(moment, timezone.get_default_timezone())
 
 
-def current_offset(day, offsets, *, now, deadline):
+def current_offset(
+    day: dt.date | None, offsets: Collection[int], *, now: dt.datetime, deadline: dt.datetime | None
+) -> int | None:
     """The reminder that should go out at ``now``: the smallest offset whose time has come, else None.
 
     None too once ``deadline`` (the event's start) has passed. Only the latest
@@ -52,7 +62,9 @@ def current_offset(day, offsets, *, now, deadline):
     return min(passed) if passed else None
 
 
-def reminder_outcome(kind, day, offsets, *, now, deadline):
+def reminder_outcome(
+    kind: str, day: dt.date | None, offsets: Collection[int], *, now: dt.datetime, deadline: dt.datetime | None
+) -> Literal[True] | Defer | None:
     """At send time: ``True`` to send the reminder ``kind`` (``…:n``), else CANCEL or Defer.
 
     Cancelled when the event has started, when the offset was removed from the
@@ -73,7 +85,7 @@ def reminder_outcome(kind, day, offsets, *, now, deadline):
 # --- Finding what is due ---------------------------------------------------------------------
 
 
-def _existing_keys(candidates):
+def _existing_keys(candidates: Sequence[Notification]) -> set[Key]:
     """(kind, content type, object, recipient) of the candidates that already have a row."""
     if not candidates:
         return set()
@@ -85,13 +97,14 @@ def _existing_keys(candidates):
     return set(rows)
 
 
-def _key(notification):
+def _key(notification: Notification) -> Key:
     return (notification.kind, notification.content_type_id, notification.object_id, notification.recipient_id)
 
 
-def find_candidates(*, now):
+def find_candidates(*, now: dt.datetime) -> tuple[list[Notification], list[str]]:
     """``(candidates, errors)``: what every source finds due; a failing source does not stop the others."""
-    candidates, errors = [], []
+    candidates: list[Notification] = []
+    errors: list[str] = []
     for source in sources():
         try:
             candidates.extend(source.find_due(now=now))
@@ -103,7 +116,7 @@ def find_candidates(*, now):
     return candidates, errors
 
 
-def create_due(*, now, candidates=None):
+def create_due(*, now: dt.datetime, candidates: list[Notification] | None = None) -> int:
     """Record every due notification not recorded yet; returns how many rows were added.
 
     Idempotent and safe concurrently: ``INSERT … ON CONFLICT DO NOTHING`` under
@@ -117,7 +130,7 @@ def create_due(*, now, candidates=None):
     return len(new)
 
 
-def chunked(ids, size):
+def chunked(ids: Iterable[int], size: int) -> list[list[int]]:
     ids = list(ids)
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
@@ -128,9 +141,9 @@ class RunReport:
     released: int = 0
     due: int = 0
     batches: int = 0
-    errors: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "released": self.released,
@@ -140,7 +153,7 @@ class RunReport:
         }
 
 
-def run(*, dispatch, now=None):
+def run(*, dispatch: Callable[[list[int]], object], now: dt.datetime | None = None) -> RunReport:
     """The periodic job: record what is due, recover stale claims, hand the due ids out in chunks.
 
     ``dispatch(ids)`` sends one chunk: the Celery task queues ``send_notifications``
@@ -172,7 +185,7 @@ class Planned:
     recorded: bool
 
 
-def plan(*, now=None):
+def plan(*, now: dt.datetime | None = None) -> tuple[list[Planned], int, list[str]]:
     """What :func:`run` would send at ``now``, without writing anything (``send_reminders --dry-run``).
 
     Returns ``(planned, released, errors)``: the notifications that would be sent (new
@@ -204,11 +217,11 @@ def plan(*, now=None):
     return planned, stale.count(), errors
 
 
-def _load_objects(notifications):
-    by_type = defaultdict(set)
+def _load_objects(notifications: Iterable[Notification]) -> dict[tuple[int, int], models.Model]:
+    by_type: defaultdict[int, set[int]] = defaultdict(set)
     for n in notifications:
         by_type[n.content_type_id].add(n.object_id)
-    found = {}
+    found: dict[tuple[int, int], models.Model] = {}
     for content_type_id, ids in by_type.items():
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is None:
@@ -218,7 +231,7 @@ def _load_objects(notifications):
     return found
 
 
-def _load_users(ids):
+def _load_users(ids: Iterable[int]) -> "Mapping[int, AbstractBaseUser]":
     from django.contrib.auth import get_user_model
 
     return get_user_model()._default_manager.in_bulk(ids)
