@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 #: What a group's messages attach: ``(filename, content, mimetype)``.
 Attachment = tuple[str, bytes | str, str]
+
+#: A value that differs per recipient (a signed link…): computed from the message's notification.
+Personal = Callable[["Notification"], str]
 
 #: Fallback for absolute links when neither SITE_URL nor CSRF_TRUSTED_ORIGINS names the site.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -56,6 +59,8 @@ def _message_id(pk: int) -> str:
 
 # An address that email headers carry as it is (no quoting, no encoding): the encoded form can take it.
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+# A personal value put in the encoded bytes as it is: the same in every part, and in HTML once escaped.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$()*+,;=%-]{0,500}")
 
 
 class _Encoded:
@@ -112,6 +117,12 @@ class EmailRenderer:
     2,000 reminders of a session cost two renderings and two encodings, not 2,000:
     what a batch costs beyond the SMTP transfer is then mostly its records.
     ``attachments`` are ``(filename, content, mimetype)`` triples, shared by the group.
+
+    ``personal`` names the other values that vary per recipient (signed links, say):
+    ``{name: function(notification) -> str}``. The templates get a placeholder under
+    each name, and so do the headers (``renderer.headers[...] = renderer.placeholder(name)``);
+    each message gets the function's value put in (HTML-escaped in the HTML part), the
+    same way as the first name. Values should be URL-like (no spaces, no quotes).
     """
 
     # Private-use characters: they cannot occur in real text, and escaping leaves them as they are.
@@ -126,9 +137,12 @@ class EmailRenderer:
         *,
         programme: "Programme | None" = None,
         attachments: Iterable[Attachment] = (),
+        personal: Mapping[str, Personal] | None = None,
     ) -> None:
         self.template = template
         self.attachments = list(attachments)
+        self.personal = dict(personal or {})
+        self._tag = uuid.uuid4().hex
         profile_url = absolute_url("accounts:profile")
         self.context = {
             "programme": programme,
@@ -136,13 +150,22 @@ class EmailRenderer:
             "site_url": site_url(),
             "profile_url": profile_url,
             **context,
+            **{name: self.placeholder(name) for name in self.personal},
         }
         self.headers = {"Auto-Submitted": "auto-generated", "List-Unsubscribe": f"<{profile_url}>"}
-        tag = uuid.uuid4().hex
+        tag = self._tag
         self._to = f"to-{tag}@placeholder.invalid"
         self._message_id = f"<id-{tag}@placeholder.invalid>"
         self._notification_id = f"nid-{tag}"
         self._variants: dict[bool, _Variant] = {}
+
+    def placeholder(self, name: str) -> str:
+        """What stands for the personal value ``name`` in the group's templates and headers: ASCII,
+        so that a header carries it unencoded, and random per group, so that no text holds it."""
+        return f"pv-{self._tag}-{name}-pv"
+
+    def _personal_values(self, notification: "Notification") -> dict[str, str]:
+        return {self.placeholder(name): value(notification) for name, value in self.personal.items()}
 
     def _render(self, template_name: str, first_name: str) -> str:
         context = {**self.context, "first_name": first_name, "recipient": {"first_name": first_name}}
@@ -169,22 +192,35 @@ class EmailRenderer:
             self.TEXT_NAME.encode(): text.count(self.TEXT_NAME),
             self.HTML_NAME.encode(): html.count(self.HTML_NAME),
         }
+        for name in self.personal:
+            mark = self.placeholder(name)
+            in_headers = sum(str(value).count(mark) for value in self.headers.values())
+            expected[mark.encode()] = subject.count(mark) + text.count(mark) + html.count(mark) + in_headers
         if any(encoded.count(marker) != count for marker, count in expected.items()):
             return None  # a part was quoted-printable encoded, a header folded…: encode each message
-        for marker in (self.TEXT_NAME.encode(), self.HTML_NAME.encode()):
+        markers = [self.TEXT_NAME, self.HTML_NAME, *(self.placeholder(name) for name in self.personal)]
+        for marker in (m.encode() for m in markers):
             for line in encoded.split(b"\r\n"):
                 if marker in line and len(line) > self._NAME_MAX_LINE:
                     return None
         return encoded
 
     def _message(
-        self, subject: str, text: str, html: str, *, to: str, message_id: str, pk: int | str
+        self,
+        subject: str,
+        text: str,
+        html: str,
+        *,
+        to: str,
+        message_id: str,
+        pk: int | str,
+        headers: Mapping[str, str] | None = None,
     ) -> PersonalisedEmail:
         message = PersonalisedEmail(
             subject=subject,
             body=text,
             to=[to],
-            headers={**self.headers, "Message-ID": message_id, "X-Alliances-Notification": str(pk)},
+            headers={**(headers or self.headers), "Message-ID": message_id, "X-Alliances-Notification": str(pk)},
         )
         message.attach_alternative(html, "text/html")
         for filename, content, mimetype in self.attachments:
@@ -197,22 +233,37 @@ class EmailRenderer:
         address = notification.recipient.email
         variant = self._variant(bool(first_name))
         message_id = _message_id(notification.pk)
+        values = self._personal_values(notification)
+        subject, text, html = variant.subject, variant.text.replace(self.TEXT_NAME, first_name), variant.html
+        html = html.replace(self.HTML_NAME, escape(first_name))
+        headers = dict(self.headers)
+        for marker, value in values.items():
+            subject, text, html = (
+                subject.replace(marker, value),
+                text.replace(marker, value),
+                html.replace(marker, escape(value)),
+            )
+            headers = {name: str(header).replace(marker, value) for name, header in headers.items()}
         message = self._message(
-            variant.subject,
-            variant.text.replace(self.TEXT_NAME, first_name),
-            variant.html.replace(self.HTML_NAME, escape(first_name)),
-            to=address,
-            message_id=message_id,
-            pk=notification.pk,
+            subject, text, html, to=address, message_id=message_id, pk=notification.pk, headers=headers
         )
-        if variant.encoded is not None and _PLAIN_ADDRESS.fullmatch(address) and len(first_name) <= 150:
-            message.encoded = (
+        plain_values = all(_PLAIN_VALUE.fullmatch(value) for value in values.values())
+        if (
+            variant.encoded is not None
+            and _PLAIN_ADDRESS.fullmatch(address)
+            and len(first_name) <= 150
+            and plain_values
+        ):
+            encoded = (
                 variant.encoded.replace(self._to.encode(), address.encode())
                 .replace(self._message_id.encode(), message_id.encode())
                 .replace(self._notification_id.encode(), str(notification.pk).encode())
                 .replace(self.TEXT_NAME.encode(), first_name.encode())
                 .replace(self.HTML_NAME.encode(), escape(first_name).encode())
             )
+            for marker, value in values.items():
+                encoded = encoded.replace(marker.encode(), value.encode())
+            message.encoded = encoded
         return message
 
 

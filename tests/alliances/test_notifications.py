@@ -881,6 +881,41 @@ def test_what_cannot_be_encoded_once_is_encoded_per_message(programme):
     assert plain.email(notification).encoded is None
 
 
+def test_personal_values_reach_each_message_in_its_parts_and_headers_on_the_fast_path(programme):
+    renderer = notifications.EmailRenderer(
+        "announcement",
+        {"announcement": SimpleNamespace(title="Visite", body="Corps."), "announcements_url": "/a/"},
+        programme=programme,
+        personal={"announcements_url": lambda n: f"https://site.example/lien/{n.recipient.email.split('@')[0]}/?k=1"},
+    )
+    renderer.headers["X-Test-Link"] = f"<{renderer.placeholder('announcements_url')}>"
+    for address in ("ana@example.org", "bea@example.org"):
+        message = renderer.email(_notification_for(programme, address, "Ana"))
+        link = f"https://site.example/lien/{address.split('@')[0]}/?k=1"
+        assert message.encoded is not None
+        fast, fast_parts = _parts(message.message().as_bytes(linesep="\r\n"))
+        slow, slow_parts = _parts(EmailMultiAlternatives.message(message).as_bytes(linesep="\r\n"))
+        assert fast_parts == slow_parts
+        assert fast["X-Test-Link"] == slow["X-Test-Link"] == f"<{link}>"
+        assert link in fast_parts["text/plain"] and link in fast_parts["text/html"]
+        assert "pv-" not in message.body and "pv-" not in message.alternatives[0].content
+    assert len(renderer._variants) == 1
+
+
+def test_a_personal_value_that_html_escapes_differently_is_encoded_per_message(programme):
+    renderer = notifications.EmailRenderer(
+        "announcement",
+        {"announcement": SimpleNamespace(title="Visite", body="Corps."), "announcements_url": "/a/"},
+        programme=programme,
+        personal={"announcements_url": lambda n: "https://site.example/?a=1&b=2"},
+    )
+    message = renderer.email(_notification_for(programme, "ana@example.org", "Ana"))
+    assert message.encoded is None
+    _message, parts = _parts(message.message().as_bytes())
+    assert "https://site.example/?a=1&b=2" in parts["text/plain"]
+    assert "https://site.example/?a=1&amp;b=2" in parts["text/html"]
+
+
 def test_one_statement_records_the_previous_message_and_claims_the_next(programme):
     users("a", "b", "c")
     notifications.create_due(now=NOW)
