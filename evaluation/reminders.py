@@ -40,6 +40,7 @@ def not_answered(questionnaire: Questionnaire) -> QuerySet[Participant]:
 @notifications.register
 class QuestionnaireReminders(notifications.Source):
     kind = QUESTIONNAIRE_REMINDER
+    preference = "notify_questionnaires"
 
     def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         questionnaires = Questionnaire.objects.published().open_at(now).filter(closes_at__lte=now + HORIZON)

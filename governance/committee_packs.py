@@ -122,6 +122,7 @@ def _read(report: Report, cache: dict[int, bytes]) -> bytes:
 @notifications.register
 class CommitteePackSource(notifications.Source):
     kind = KIND
+    preference = "notify_meeting_reminders"
 
     def find_due(self, *, now: dt.datetime) -> list[Notification]:
         today = timezone.localdate(now)

@@ -51,6 +51,7 @@ def _members_with_account(committee_id: int) -> QuerySet[CommitteeMember]:
 @notifications.register
 class MeetingReminders(notifications.Source):
     kind = MEETING_REMINDER
+    preference = "notify_meeting_reminders"
 
     def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         today = timezone.localdate(now)

@@ -73,6 +73,7 @@ def _session_day(session: Session) -> dt.date | None:
 @notifications.register
 class SessionReminders(notifications.Source):
     kind = SESSION_REMINDER
+    preference = "notify_session_reminders"
 
     def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         sessions = Session.objects.filter(starts_at__gt=now, starts_at__lte=now + HORIZON).select_related("programme")
@@ -182,6 +183,7 @@ def _announcement_notifications(announcement: Announcement) -> list[Notification
 @notifications.register
 class AnnouncementEmails(notifications.Source):
     kind = ANNOUNCEMENT
+    preference = "notify_announcements"
 
     def find_due(self, *, now: dt.datetime) -> Iterator[Notification]:
         recent = Announcement.objects.filter(published_at__lte=now, published_at__gt=now - ANNOUNCEMENT_WINDOW)

@@ -41,6 +41,9 @@ class Source:
     """
 
     kind = ""
+    #: The ``User`` boolean field that turns this kind of mail off (``notify_session_reminders``…), which
+    #: its one-click unsubscribe link sets to False; "" for mail no one can turn off (relances, invitations).
+    preference = ""
 
     @property
     def key(self) -> str:
